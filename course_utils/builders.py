@@ -1,0 +1,264 @@
+"""Builders for the flows of the course: MADE, MAF, IAF, RealNVP, NICE, stacks and distributions.
+
+Every builder checks its arguments before it creates a variable. Networks are tf.Modules
+(or Keras layers), so a distribution built from them lists its `trainable_variables`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+import tf_keras
+
+from course_utils import _checks
+
+tfb = tfp.bijectors
+tfd = tfp.distributions
+
+KINDS = ("maf", "iaf", "real_nvp", "nice")
+DEFAULT_LOG_SCALE_CLAMP = 3.0
+
+
+def make_base(event_size: int) -> tfd.Distribution:
+    """Return the D-dimensional standard normal N(0, I) with `event_shape` [D]."""
+    event_size = _checks.positive_int("event_size", event_size)
+    return tfd.Sample(tfd.Normal(loc=0.0, scale=1.0), sample_shape=[event_size], name="base")
+
+
+def make_flow(bijector: tfb.Bijector, event_size: int) -> tfd.TransformedDistribution:
+    """Return the flow x = bijector(z), z ~ N(0, I_D), as a `tfd.TransformedDistribution`."""
+    if not isinstance(bijector, tfb.Bijector):
+        raise TypeError(f"bijector must be a tfp.bijectors.Bijector, got {type(bijector).__name__}")
+    return tfd.TransformedDistribution(distribution=make_base(event_size), bijector=bijector)
+
+
+def _initializer(seed: int | None) -> tf_keras.initializers.Initializer | str:
+    """Glorot-uniform kernels, seeded when `seed` is given."""
+    return "glorot_uniform" if seed is None else tf_keras.initializers.GlorotUniform(seed=seed)
+
+
+def make_made(
+    event_size: int,
+    hidden_units: Sequence[int] = (16, 16),
+    activation: str = "relu",
+    params: int = 2,
+    seed: int | None = None,
+) -> tfb.AutoregressiveNetwork:
+    """Return a MADE: output (batch, event_size, params), output i sees only inputs < i."""
+    event_size = _checks.positive_int("event_size", event_size)
+    if event_size < 2:
+        raise ValueError(f"event_size must be at least 2 for an autoregressive network, got {event_size}")
+    units = _checks.hidden_units("hidden_units", hidden_units)
+    params = _checks.positive_int("params", params)
+    made = tfb.AutoregressiveNetwork(
+        params=params,
+        event_shape=[event_size],
+        hidden_units=units,
+        activation=activation,
+        kernel_initializer=_initializer(seed),
+    )
+    made.build((None, event_size))
+    return made
+
+
+class ClampedShiftAndLogScale(tf.Module):
+    """Wrap a MADE so its log-scale is soft-clamped: log_scale -> c * tanh(log_scale / c)."""
+
+    def __init__(self, made: tfb.AutoregressiveNetwork, log_scale_clamp: float):
+        super().__init__(name="clamped_shift_and_log_scale")
+        self.made = made
+        self.log_scale_clamp = log_scale_clamp
+
+    def __call__(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Return (shift, clamped log_scale), each shaped like `x`."""
+        shift, log_scale = tf.unstack(self.made(x), num=2, axis=-1)
+        return shift, self.log_scale_clamp * tf.tanh(log_scale / self.log_scale_clamp)
+
+
+def make_maf(
+    event_size: int,
+    hidden_units: Sequence[int] = (16, 16),
+    activation: str = "relu",
+    log_scale_clamp: float | None = DEFAULT_LOG_SCALE_CLAMP,
+    seed: int | None = None,
+) -> tfb.MaskedAutoregressiveFlow:
+    """Return a MAF bijector driven by a MADE; `log_scale_clamp=None` is the tutorial's unbounded form."""
+    made = make_made(event_size, hidden_units, activation, params=2, seed=seed)
+    if log_scale_clamp is None:
+        return tfb.MaskedAutoregressiveFlow(shift_and_log_scale_fn=made)
+    clamp = _checks.positive_float("log_scale_clamp", log_scale_clamp)
+    return tfb.MaskedAutoregressiveFlow(shift_and_log_scale_fn=ClampedShiftAndLogScale(made, clamp))
+
+
+def make_iaf(
+    event_size: int,
+    hidden_units: Sequence[int] = (16, 16),
+    activation: str = "relu",
+    log_scale_clamp: float | None = DEFAULT_LOG_SCALE_CLAMP,
+    seed: int | None = None,
+) -> tfb.Invert:
+    """Return an IAF bijector: the inverse of a MAF, so sampling takes one network pass."""
+    return tfb.Invert(make_maf(event_size, hidden_units, activation, log_scale_clamp, seed), name="iaf")
+
+
+def _num_masked(event_size: int, num_masked: int | None, fraction_masked: float | None) -> int:
+    """Return how many leading dimensions a coupling layer passes through unchanged."""
+    if (num_masked is None) == (fraction_masked is None):
+        raise ValueError(
+            "give exactly one of num_masked and fraction_masked, "
+            f"got num_masked={num_masked!r}, fraction_masked={fraction_masked!r}"
+        )
+    if fraction_masked is not None:
+        fraction = _checks.fraction("fraction_masked", fraction_masked)
+        count = int(np.round(event_size * fraction))  # the rounding tfb.RealNVP uses
+        name, given = "fraction_masked", fraction
+    else:
+        count = _checks.positive_int("num_masked", num_masked)
+        name, given = "num_masked", count
+    if not 1 <= count < event_size:
+        raise ValueError(
+            f"{name}={given} masks {count} of {event_size} dimensions; "
+            f"a coupling layer needs between 1 and {event_size - 1} masked dimensions"
+        )
+    return count
+
+
+class CouplingNetwork(tf.Module):
+    """The shift-and-log-scale network of a coupling layer: an MLP from x[:d] to (shift, log_scale)."""
+
+    def __init__(
+        self,
+        num_masked: int,
+        output_units: int,
+        hidden_units: Sequence[int],
+        activation: str = "relu",
+        shift_only: bool = False,
+        log_scale_clamp: float | None = DEFAULT_LOG_SCALE_CLAMP,
+        seed: int | None = None,
+    ):
+        super().__init__(name="coupling_network")
+        self.shift_only = shift_only
+        self.log_scale_clamp = log_scale_clamp
+        layers = [tf_keras.layers.Dense(u, activation=activation, kernel_initializer=_initializer(seed))
+                  for u in hidden_units]
+        outputs = output_units if shift_only else 2 * output_units
+        layers.append(tf_keras.layers.Dense(outputs, kernel_initializer=_initializer(seed)))
+        self.mlp = tf_keras.Sequential([tf_keras.Input(shape=(num_masked,)), *layers])
+
+    def __call__(self, x0: tf.Tensor, output_units: int) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """Return (shift, log_scale) for the transformed dimensions; log_scale is None for NICE."""
+        out = self.mlp(x0)
+        if self.shift_only:
+            return out, None
+        shift, log_scale = tf.split(out, 2, axis=-1)
+        if self.log_scale_clamp is not None:
+            log_scale = self.log_scale_clamp * tf.tanh(log_scale / self.log_scale_clamp)
+        return shift, log_scale
+
+
+def make_real_nvp(
+    event_size: int,
+    hidden_units: Sequence[int] = (16, 16),
+    num_masked: int | None = None,
+    fraction_masked: float | None = None,
+    activation: str = "relu",
+    shift_only: bool = False,
+    log_scale_clamp: float | None = DEFAULT_LOG_SCALE_CLAMP,
+    seed: int | None = None,
+) -> tfb.RealNVP:
+    """Return a trainable RealNVP coupling layer (NICE when `shift_only`); default masks half."""
+    event_size = _checks.positive_int("event_size", event_size)
+    units = _checks.hidden_units("hidden_units", hidden_units)
+    if num_masked is None and fraction_masked is None:
+        fraction_masked = 0.5
+    masked = _num_masked(event_size, num_masked, fraction_masked)
+    if log_scale_clamp is not None:
+        log_scale_clamp = _checks.positive_float("log_scale_clamp", log_scale_clamp)
+    network = CouplingNetwork(masked, event_size - masked, units, activation, shift_only, log_scale_clamp, seed)
+    # Pass the masking argument through as given, so both of tfb.RealNVP's forms are exercised.
+    if num_masked is not None:
+        return tfb.RealNVP(num_masked=masked, shift_and_log_scale_fn=network)
+    return tfb.RealNVP(fraction_masked=float(fraction_masked), shift_and_log_scale_fn=network)
+
+
+def make_nice(
+    event_size: int,
+    hidden_units: Sequence[int] = (16, 16),
+    num_masked: int | None = None,
+    fraction_masked: float | None = None,
+    activation: str = "relu",
+    seed: int | None = None,
+) -> tfb.RealNVP:
+    """Return a trainable NICE (additive) coupling layer: shift only, log-det exactly 0."""
+    return make_real_nvp(event_size, hidden_units, num_masked, fraction_masked, activation,
+                         shift_only=True, log_scale_clamp=None, seed=seed)
+
+
+def make_real_nvp_template(
+    hidden_units: Sequence[int] = (16, 16),
+    num_masked: int | None = None,
+    fraction_masked: float | None = 0.5,
+    shift_only: bool = False,
+) -> tfb.RealNVP:
+    """Return the tutorial's RealNVP on `tfb.real_nvp_default_template` (its variables are invisible to TF2)."""
+    units = _checks.hidden_units("hidden_units", hidden_units)
+    if num_masked is not None:
+        fraction_masked = None
+    template = tfb.real_nvp_default_template(hidden_layers=units, activation=tf.nn.relu, shift_only=shift_only)
+    return tfb.RealNVP(num_masked=num_masked, fraction_masked=fraction_masked, shift_and_log_scale_fn=template)
+
+
+def make_layer(kind: str, event_size: int, hidden_units: Sequence[int] = (16, 16), **kwargs) -> tfb.Bijector:
+    """Return one flow layer of `kind` ('maf', 'iaf', 'real_nvp' or 'nice')."""
+    builders = {"maf": make_maf, "iaf": make_iaf, "real_nvp": make_real_nvp, "nice": make_nice}
+    _checks.one_of("kind", kind, KINDS)
+    return builders[kind](event_size, hidden_units, **kwargs)
+
+
+def make_stack(
+    kind: str,
+    num_layers: int,
+    event_size: int,
+    hidden_units: Sequence[int] = (16, 16),
+    permutation: Sequence[int] | None = None,
+    seed: int | None = None,
+    **kwargs,
+) -> tfb.Chain:
+    """Return K layers of `kind` with `tfb.Permute` between them; layer 1 acts on z first.
+
+    The default permutation reverses the dimensions. Extra keyword arguments go to each
+    layer's builder (for example `activation`, `log_scale_clamp`, `num_masked`).
+    """
+    _checks.one_of("kind", kind, KINDS)
+    num_layers = _checks.positive_int("num_layers", num_layers)
+    event_size = _checks.positive_int("event_size", event_size)
+    if permutation is None:
+        permutation = list(reversed(range(event_size)))
+    permutation = _checks.permutation("permutation", permutation, event_size)
+    applied_in_order: list[tfb.Bijector] = []
+    for i in range(num_layers):
+        layer_seed = None if seed is None else seed + i
+        applied_in_order.append(make_layer(kind, event_size, hidden_units, seed=layer_seed, **kwargs))
+        if i < num_layers - 1:
+            applied_in_order.append(tfb.Permute(permutation=permutation))
+    # tfb.Chain applies its list from last to first.
+    return tfb.Chain(list(reversed(applied_in_order)))
+
+
+def make_default_flow(event_size: int = 2, seed: int | None = 0) -> tfd.TransformedDistribution:
+    """Return the course's default density model: 4 clamped MAF (64, 64) layers with Permute."""
+    return make_flow(make_stack("maf", 4, event_size, hidden_units=(64, 64), seed=seed), event_size)
+
+
+def forward_stages(chain: tfb.Chain, z: tf.Tensor | np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Return [(name, samples)] after each bijector of `chain`, starting with the input `z`."""
+    if not isinstance(chain, tfb.Chain):
+        raise TypeError(f"chain must be a tfp.bijectors.Chain, got {type(chain).__name__}")
+    x = tf.convert_to_tensor(z, dtype=tf.float32)
+    stages = [("base", x.numpy())]
+    for bijector in reversed(chain.bijectors):  # the last listed acts first
+        x = bijector.forward(x)
+        stages.append((bijector.name, x.numpy()))
+    return stages

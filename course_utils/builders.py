@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 import tf_keras
+from tensorflow_probability.python.bijectors import chain as _chain_lib
 
 from course_utils import _checks
 
@@ -85,10 +86,11 @@ def make_maf(
     seed: int | None = None,
 ) -> tfb.MaskedAutoregressiveFlow:
     """Return a MAF bijector driven by a MADE; `log_scale_clamp=None` is the tutorial's unbounded form."""
+    # Check the clamp before make_made creates the network's variables.
+    clamp = None if log_scale_clamp is None else _checks.positive_float("log_scale_clamp", log_scale_clamp)
     made = make_made(event_size, hidden_units, activation, params=2, seed=seed)
-    if log_scale_clamp is None:
+    if clamp is None:
         return tfb.MaskedAutoregressiveFlow(shift_and_log_scale_fn=made)
-    clamp = _checks.positive_float("log_scale_clamp", log_scale_clamp)
     return tfb.MaskedAutoregressiveFlow(shift_and_log_scale_fn=ClampedShiftAndLogScale(made, clamp))
 
 
@@ -254,7 +256,9 @@ def make_default_flow(event_size: int = 2, seed: int | None = 0) -> tfd.Transfor
 
 def forward_stages(chain: tfb.Chain, z: tf.Tensor | np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Return [(name, samples)] after each bijector of `chain`, starting with the input `z`."""
-    if not isinstance(chain, tfb.Chain):
+    # tfb.Chain(...) returns a plain `_Chain` (the base class of tfb.Chain) when any bijector is
+    # not a CompositeTensor, as every layer with a Keras/tf.Module network is: accept both.
+    if not isinstance(chain, _chain_lib._Chain):
         raise TypeError(f"chain must be a tfp.bijectors.Chain, got {type(chain).__name__}")
     x = tf.convert_to_tensor(z, dtype=tf.float32)
     stages = [("base", x.numpy())]

@@ -73,7 +73,7 @@ class ToyData:
         if self._log_prob_raw is None:
             raise NotImplementedError(
                 f"{self.name} has no tractable density (no closed form, no cheap quadrature), "
-                f"so its log_prob is unavailable; use one of the other datasets in {list(DATASETS)}"
+                "so its log_prob, and the entropy that needs it, are unavailable"
             )
         _checks.points("x", x, 2)
         standardized = np.asarray(x, dtype=np.float64)
@@ -97,7 +97,10 @@ def two_moons(n: int = 1000, noise: float = 0.05, seed: int = 0, standardize: bo
     n, noise, seed = _check_common(n, noise, seed)
     raw, labels = make_moons(n_samples=n, noise=noise, random_state=seed)
     nodes = _node_count(np.pi, noise)  # each moon is a half circle of radius 1
-    centres = np.concatenate([_curve_nodes(_outer_moon, np.pi, nodes), _curve_nodes(_inner_moon, np.pi, nodes)])
+    centres = np.concatenate([
+        _curve_nodes(_outer_moon, np.pi, nodes),
+        _curve_nodes(_inner_moon, np.pi, nodes),
+    ])
     return _make_toy_data(
         "two_moons", raw, labels, noise, seed, standardize,
         sample_raw=partial(_sample_two_moons, noise=noise),
@@ -138,7 +141,9 @@ def checkerboard(n: int = 1000, noise: float = 0.0, seed: int = 0, standardize: 
     """Uniform on the 8 black squares of a 4x4 checkerboard on [-2, 2]^2; has no noise, so noise must be 0."""
     n = _checks.positive_int("n", n)
     if noise != 0:
-        raise ValueError(f"noise must be 0 for checkerboard (points are uniform on the squares), got {noise!r}")
+        raise ValueError(
+            f"noise must be 0 for checkerboard (its points are uniform on the squares), got {noise!r}"
+        )
     seed = _checks.non_negative_int("seed", seed)
     raw, _ = _sample_checkerboard(n, np.random.default_rng(seed))
     return _make_toy_data(
@@ -148,11 +153,13 @@ def checkerboard(n: int = 1000, noise: float = 0.0, seed: int = 0, standardize: 
 
 
 def pinwheel(n: int = 1000, noise: float = 0.1, seed: int = 0, standardize: bool = True) -> ToyData:
-    """The classic 5-arm pinwheel; noise is the tangential std of the arms; labels tell the arm; no log_prob."""
+    """The classic 5-arm pinwheel; noise is the arms' tangential std; labels tell the arm; no log_prob."""
     n, noise, seed = _check_common(n, noise, seed)
     sample_raw = partial(_sample_pinwheel, noise=noise)
     raw, labels = sample_raw(n, np.random.default_rng(seed))
-    return _make_toy_data("pinwheel", raw, labels, noise, seed, standardize, sample_raw=sample_raw, log_prob_raw=None)
+    return _make_toy_data(
+        "pinwheel", raw, labels, noise, seed, standardize, sample_raw=sample_raw, log_prob_raw=None
+    )
 
 
 _CONSTRUCTORS: dict[str, Callable[..., ToyData]] = {
@@ -171,7 +178,11 @@ def load(name: str, **kwargs) -> ToyData:
 
 def _check_common(n: int, noise: float, seed: int) -> tuple[int, float, int]:
     """Validate the arguments every noisy constructor takes."""
-    return _checks.positive_int("n", n), _checks.positive_float("noise", noise), _checks.non_negative_int("seed", seed)
+    return (
+        _checks.positive_int("n", n),
+        _checks.positive_float("noise", noise),
+        _checks.non_negative_int("seed", seed),
+    )
 
 
 def _make_toy_data(
@@ -252,8 +263,8 @@ def _sample_eight_gaussians(n: int, rng: np.random.Generator, noise: float) -> t
 
 def _black_square_corners() -> np.ndarray:
     """Lower-left corners of the black squares: (column + row) even on [-2, 2]^2."""
-    cells = np.array([(i, j) for i in range(_CHECKERBOARD_SIZE) for j in range(_CHECKERBOARD_SIZE) if (i + j) % 2 == 0])
-    return cells - _CHECKERBOARD_SIZE / 2
+    cells = [(i, j) for i in range(_CHECKERBOARD_SIZE) for j in range(_CHECKERBOARD_SIZE) if (i + j) % 2 == 0]
+    return np.array(cells) - _CHECKERBOARD_SIZE / 2
 
 
 def _sample_checkerboard(n: int, rng: np.random.Generator) -> tuple[np.ndarray, None]:

@@ -13,7 +13,7 @@ from course_utils import _checks
 from course_utils.data import ToyData
 
 _BOX_DRAWS = 100_000  # fresh draws whose range, widened by a margin, bounds the entropy grid
-_BOX_MARGIN = 4.0  # in noise widths: beyond it p log p is below e^-32 of its peak
+_BOX_MARGIN = 4.0  # noise widths added past the draws (which reach ~4): p there is < e^-32 of its peak
 _MAX_SPACING = 1.0  # largest grid spacing, in noise widths: the grid sum is then accurate to ~1e-8
 _ENTROPY_CACHE: dict[tuple, float] = {}
 
@@ -28,6 +28,7 @@ class HasLogProb(Protocol):
 def entropy(data: ToyData, grid_size: int = 256) -> float:
     """Differential entropy (nats) of the data's distribution in its standardized coordinates."""
     grid_size = _checks.positive_int("grid_size", grid_size)
+    data.log_prob(data.x[:1])  # raises NotImplementedError, naming the dataset, if p is not tractable
     key = (data.name, data.noise, tuple(data.mean), tuple(data.scale), grid_size)
     if key not in _ENTROPY_CACHE:
         _ENTROPY_CACHE[key] = _compute_entropy(data, grid_size)
@@ -36,21 +37,31 @@ def entropy(data: ToyData, grid_size: int = 256) -> float:
 
 def heldout_nll(dist: HasLogProb, data: ToyData, n: int = 20000, seed: int = 12345) -> float:
     """Mean NLL (nats) of dist on n fresh points of the data's distribution; NaN or inf stay visible."""
-    n = _checks.positive_int("n", n)
-    seed = _checks.non_negative_int("seed", seed)
-    return nll(dist, data.sample(n, seed))
+    _check_model(dist)
+    return _mean_nll(dist, data.sample(n, seed))
 
 
 def nll(dist: HasLogProb, x: np.ndarray) -> float:
     """Mean of -dist.log_prob(x) in nats: NaN if any log_prob is NaN, inf if any is -inf."""
+    _check_model(dist)
+    return _mean_nll(dist, _checks.points("x", x))
+
+
+def _check_model(dist: Any) -> None:
+    """Raise unless dist has a log_prob method."""
     if not callable(getattr(dist, "log_prob", None)):
-        raise TypeError(f"dist must have a log_prob method (e.g. a tfp distribution), got {type(dist).__name__}")
-    x = _checks.points("x", x)
+        raise TypeError(
+            f"dist must have a log_prob method (e.g. a tfp distribution), got {type(dist).__name__}"
+        )
+
+
+def _mean_nll(dist: HasLogProb, x: np.ndarray) -> float:
+    """Mean of -dist.log_prob(x), returning NaN or inf instead of dropping non-finite values."""
     log_prob = np.asarray(dist.log_prob(x), dtype=np.float64)
     if log_prob.shape != (len(x),):
         raise ValueError(
-            f"dist.log_prob(x) must give one value per row of x, shape ({len(x)},), got shape {log_prob.shape}; "
-            "for independent per-dimension distributions wrap them in tfd.Independent"
+            f"dist.log_prob(x) must give one value per row of x, shape ({len(x)},), got shape "
+            f"{log_prob.shape}; for independent per-dimension distributions wrap them in tfd.Independent"
         )
     if np.isnan(log_prob).any():
         return float("nan")
@@ -62,25 +73,26 @@ def nll(dist: HasLogProb, x: np.ndarray) -> float:
 def _compute_entropy(data: ToyData, grid_size: int) -> float:
     """Entropy of a uniform density exactly, of a noisy one by summing -p log p over a grid."""
     if data.name == "checkerboard":
-        return float(-data.log_prob(data.x[:1])[0])  # uniform: H = -log p, p the same all over the support
+        # Uniform: H = -log p with p the same all over the support. The max skips any float32 point
+        # that rounding put just across a square's edge.
+        return float(-np.max(data.log_prob(data.x)))
     return _grid_entropy(data, grid_size)
 
 
 def _grid_entropy(data: ToyData, grid_size: int) -> float:
-    """Sum -p log p over a grid_size x grid_size grid that holds all the mass (p smooth at the noise scale)."""
-    noise_widths = data.noise / data.scale  # the Gaussian noise's std along each standardized axis
+    """Sum -p log p over a grid_size x grid_size grid that holds all the mass and resolves the noise."""
+    noise_widths = data.noise / data.scale  # std of the Gaussian noise along each standardized axis
     points = data.sample(_BOX_DRAWS, seed=0)
-    axes = [
-        np.linspace(low, high, grid_size)
-        for low, high in zip(points.min(axis=0) - _BOX_MARGIN * noise_widths, points.max(axis=0) + _BOX_MARGIN * noise_widths)
-    ]
-    spacing = np.array([axis[1] - axis[0] for axis in axes])
-    if np.any(spacing > _MAX_SPACING * noise_widths):
-        needed = int(np.ceil(np.max((grid_size - 1) * spacing / (_MAX_SPACING * noise_widths)))) + 1
+    low = points.min(axis=0) - _BOX_MARGIN * noise_widths
+    high = points.max(axis=0) + _BOX_MARGIN * noise_widths
+    needed = int(np.ceil(np.max((high - low) / (_MAX_SPACING * noise_widths)))) + 1
+    if grid_size < needed:
         raise ValueError(
-            f"grid_size={grid_size} is too coarse for {data.name} with noise={data.noise}: the grid must "
-            f"resolve the noise (spacing <= {_MAX_SPACING} noise widths); use grid_size >= {needed}"
+            f"grid_size={grid_size} is too coarse for {data.name} with noise={data.noise}: the grid spacing "
+            f"must be at most {_MAX_SPACING} noise widths; use grid_size >= {needed}"
         )
+    axes = [np.linspace(low[i], high[i], grid_size) for i in range(2)]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 2)
     log_p = data.log_prob(grid)
-    return float(-np.sum(np.exp(log_p) * log_p) * np.prod(spacing))
+    cell_area = np.prod((high - low) / (grid_size - 1))
+    return float(-np.sum(np.exp(log_p) * log_p) * cell_area)

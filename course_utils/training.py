@@ -57,10 +57,10 @@ def _check_trainable(dist: tfd.Distribution, x: np.ndarray, name: str = "x") -> 
 
 def _split(x: np.ndarray, validation_split: float) -> tuple[np.ndarray, np.ndarray | None]:
     """Split off the last `validation_split` of the rows as validation, as Keras does."""
-    n_val = int(len(x) * validation_split)
-    if n_val == 0:
+    n_train = int(math.floor(len(x) * (1.0 - validation_split)))  # Keras's own formula
+    if n_train == len(x):
         return x, None
-    return x[:-n_val], x[-n_val:]
+    return x[:n_train], x[n_train:]
 
 
 def default_snapshot_fn(n: int = 1000, seed: int = 0) -> SnapshotFn:
@@ -165,7 +165,9 @@ def train(
         history.train_loss.append(train_loss)
         if val_loss is not None:
             history.val_loss.append(val_loss)
-        watched = val_loss if val_loss is not None else train_loss
+        # The loss the best-weights bookkeeping watches must belong to the weights as they are now,
+        # after this epoch's steps: train_loss was computed before them (during the steps).
+        watched = val_loss if val_loss is not None else float(eval_loss(train_t))
         if not (math.isfinite(train_loss) and math.isfinite(watched)):
             history.stop_reason = (f"diverged at epoch {epoch}: the loss became {train_loss if not math.isfinite(train_loss) else watched}; "
                                    f"restored the weights of epoch {history.best_epoch}")
@@ -209,7 +211,7 @@ def train_keras(
     validation_split = _checks.fraction("validation_split", validation_split, closed=True)
     learning_rate = _checks.positive_float("learning_rate", learning_rate)
     report_every = _checks.non_negative_int("report_every", report_every)
-    n_train = len(x) - int(len(x) * validation_split)
+    n_train = len(_split(x, validation_split)[0])
     batch_size = n_train if batch_size is None else _checks.positive_int("batch_size", batch_size)
 
     x_in = tf_keras.layers.Input(shape=(x.shape[1],), dtype=tf.float32)

@@ -1,20 +1,16 @@
 """Tests of course_utils.plotting: the figures show what the data says, and bad arguments are named."""
-import os
+import re
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.collections import QuadMesh
+from matplotlib.colors import to_rgba
+from matplotlib.contour import ContourSet
 
-import re  # noqa: E402
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import QuadMesh  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.contour import ContourSet  # noqa: E402
-
-from course_utils import tf, tfp  # noqa: E402
-from course_utils import plotting  # noqa: E402
-from course_utils.training import TrainingHistory  # noqa: E402
+from course_utils import tf, tfp
+from course_utils import plotting
+from course_utils.training import TrainingHistory
 
 tfd, tfb = tfp.distributions, tfp.bijectors
 

@@ -14,6 +14,9 @@ has passed, otherwise the reference.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,8 +66,9 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def _load_all() -> None:
-    """Import the modules that register the exercises of each notebook."""
-    from course_utils.exercises import flow_review  # noqa: F401
+    """Import every module of this package: each registers the exercises of one notebook."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
 def get(exercise_id: str) -> Exercise:

@@ -5,6 +5,9 @@
     python -m course_utils.generate --force    # replace edited notebooks, keeping a backup copy
     python -m course_utils.generate --execute  # first re-run solutions/ to refresh stored outputs
 
+Both solutions/ and notebooks/ get the slide types of course_utils.slides.assign_slide_types
+(metadata only: outputs are untouched); types set by hand are kept.
+
 In solutions/, an exercise cell (tag `exercise`) holds its answer between the lines
 `### BEGIN SOLUTION` and `### END SOLUTION`; a check cell (tag `exercise-check`) calls
 `exercises.check("ID", ...)`. notebooks/.generated.json records the hash of each notebook
@@ -25,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from course_utils.exercises import not_attempted_message
+from course_utils.slides import assign_in_place, assign_slide_types, unassigned
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
@@ -92,7 +96,7 @@ def _digest(text: str) -> str:
 
 def expected_notebooks(solutions_dir: Path) -> dict[str, str]:
     """Return {file name: text} of the learner notebooks that solutions_dir generates."""
-    return {path.name: render(learner_notebook(nbformat.read(path, as_version=4)))
+    return {path.name: render(learner_notebook(assign_slide_types(nbformat.read(path, as_version=4))))
             for path in sorted(Path(solutions_dir).glob("*.ipynb"))}
 
 
@@ -142,13 +146,14 @@ def execute(path: Path, timeout: int = 600) -> None:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    # No stored widget state: offline viewers then show each widget's static picture.
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     noisy = [i for i, cell in enumerate(notebook.cells) for out in cell.get("outputs", [])
              if out.get("output_type") == "stream" and out.get("name") == "stderr"]
     if noisy:
         raise RuntimeError(f"{path}: cells {noisy} wrote to stderr; silence them before storing outputs")
-    nbformat.write(notebook, path)
+    nbformat.write(assign_slide_types(notebook), path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         problems = out_of_step(args.solutions, args.notebooks)
+        problems += [f"{name}: slide types in solutions/ are not assigned"
+                     for name in unassigned(sorted(args.solutions.glob("*.ipynb")))]
         print("\n".join(problems) or "notebooks/ is in step with solutions/")
         return 1 if problems else 0
     if args.execute is not None:
@@ -171,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 execute(path)
                 print(f"executed {path} in {time.perf_counter() - start:.1f} s")
-    print("\n".join(generate(args.solutions, args.notebooks, force=args.force)) or "nothing to do")
+    report = assign_in_place(sorted(args.solutions.glob("*.ipynb")))
+    report += generate(args.solutions, args.notebooks, force=args.force)
+    print("\n".join(report) or "nothing to do")
     return 0
 
 

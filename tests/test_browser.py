@@ -1,0 +1,202 @@
+"""The widgets in a real browser: JupyterLab from this venv, driven in Debian's headless Chromium by Playwright.
+
+A temporary notebook shows `widgets.affine_flow_1d()` and `widgets.chain_stages(...)`; the test runs
+all cells, moves one slider with the keyboard and drags the other with the mouse, and checks
+that the readouts and the rendered figures changed. Screenshots go to artifacts/browser/.
+Skipped when /usr/bin/chromium is missing (`apt-get install chromium`; CI's .ci/run installs it).
+Playwright is used with `executable_path`: it never downloads a browser.
+"""
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+START_TIMEOUT_S = 90
+NOTEBOOK_CELLS = [
+    "import course_utils\nimport numpy as np\nfrom course_utils import builders, widgets",
+    "widgets.affine_flow_1d()",
+    "chain = builders.make_stack('maf', 2, 2, seed=0)\n"
+    "z = np.random.default_rng(0).standard_normal((300, 2)).astype(np.float32)\n"
+    "widgets.chain_stages(chain, z)",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _write_notebook(path: Path) -> None:
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+             for source in NOTEBOOK_CELLS]
+    kernelspec = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop JupyterLab (and the kernels it started, in its process group): SIGTERM, then SIGKILL."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left, kernels included
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=15)
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """Start JupyterLab on a free localhost port with a token; yield (base URL, token); always stop it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this test")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -r requirements.txt)")
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    _write_notebook(root / "widgets.ipynb")
+    # No "get notified about Jupyter news?" prompt over the screenshots.
+    news = tmp_path / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text(json.dumps({"fetchNews": "false"}))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    log = (tmp_path / "jupyterlab.log").open("w")
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}",
+               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+               "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate"]
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{(tmp_path / 'jupyterlab.log').read_text()}")
+            try:
+                request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer within {START_TIMEOUT_S} s:\n"
+                            f"{(tmp_path / 'jupyterlab.log').read_text()}")
+            time.sleep(0.3)
+        yield base, token
+    finally:
+        _stop(process)
+        log.close()
+
+
+NOTEBOOK_JS = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+KERNEL_IDLE_JS = (f"{NOTEBOOK_JS} && {NOTEBOOK_JS}.sessionContext && {NOTEBOOK_JS}.sessionContext.session && "
+                  f"{NOTEBOOK_JS}.sessionContext.session.kernel && "
+                  f"{NOTEBOOK_JS}.sessionContext.session.kernel.status === 'idle'")
+
+
+def _output_with_slider(page, description: str):
+    """The cell output area that holds the slider labelled `description`."""
+    slider = page.locator(".widget-hslider", has=page.locator("label", has_text=description))
+    return page.locator(".jp-OutputArea-output", has=slider), slider
+
+
+def _wait_for_change(page, locator, before: str, what: str, timeout_s: float = 20.0) -> str:
+    """Wait until locator's text differs from `before`; return it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = locator.inner_text()
+        if now != before:
+            return now
+        page.wait_for_timeout(100)
+    pytest.fail(f"{what} stayed {before!r} for {timeout_s} s")
+
+
+def _wait_for_new_image(page, image, before: str, timeout_s: float = 20.0) -> str:
+    """Wait until the widget image's src (a blob URL, new for every new PNG) changes; return it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        src = image.get_attribute("src")
+        if src != before:
+            page.wait_for_timeout(200)  # let the new image decode before a screenshot
+            return src
+        page.wait_for_timeout(100)
+    pytest.fail(f"the widget's image was not replaced within {timeout_s} s")
+
+
+def test_sliders_redraw_the_figures_in_jupyterlab(jupyterlab):
+    from playwright.sync_api import sync_playwright
+
+    base, token = jupyterlab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"{base}/lab/tree/widgets.ipynb?token={token}", timeout=60_000)
+            page.wait_for_function(KERNEL_IDLE_JS, timeout=90_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+            affine_output, shift = _output_with_slider(page, "shift")
+            shift.wait_for(timeout=90_000)
+            chain_output, stage = _output_with_slider(page, "stage")
+            stage.wait_for(timeout=90_000)
+            page.wait_for_function(KERNEL_IDLE_JS, timeout=90_000)
+            assert page.locator("text=Error displaying widget").count() == 0
+            affine_image, chain_image = affine_output.locator("img.widget-image"), chain_output.locator("img.widget-image")
+            affine_image.wait_for()
+            page.screenshot(path=str(ARTIFACTS / "01_after_run_all.png"), full_page=True)
+
+            # The keyboard: focus the shift slider's handle and press the right arrow.
+            readout = shift.locator(".widget-readout")
+            readout_before, src_before = readout.inner_text(), affine_image.get_attribute("src")
+            pixels_before = affine_image.screenshot(path=str(ARTIFACTS / "02_affine_before.png"))
+            shift.locator(".noUi-handle").focus()
+            for _ in range(10):
+                page.keyboard.press("ArrowRight")
+            readout_after = _wait_for_change(page, readout, readout_before, "the shift readout")
+            _wait_for_new_image(page, affine_image, src_before)
+            pixels_after = affine_image.screenshot(path=str(ARTIFACTS / "03_affine_after_keys.png"))
+            assert float(readout_after) > float(readout_before)
+            assert pixels_after != pixels_before
+
+            # The mouse: drag the stage slider's handle to the left end (from the last stage).
+            stage_readout = stage.locator(".widget-readout")
+            stage_before, src_before = stage_readout.inner_text(), chain_image.get_attribute("src")
+            pixels_before = chain_image.screenshot(path=str(ARTIFACTS / "04_chain_before.png"))
+            handle = stage.locator(".noUi-handle").bounding_box()
+            track = stage.locator(".noUi-target").bounding_box()
+            page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(track["x"] - 20, handle["y"] + handle["height"] / 2, steps=10)
+            page.mouse.up()
+            stage_after = _wait_for_change(page, stage_readout, stage_before, "the stage readout")
+            _wait_for_new_image(page, chain_image, src_before)
+            pixels_after = chain_image.screenshot(path=str(ARTIFACTS / "05_chain_after_drag.png"))
+            assert (stage_before, stage_after) == ("3", "0")
+            assert pixels_after != pixels_before
+            page.screenshot(path=str(ARTIFACTS / "06_end.png"), full_page=True)
+        finally:
+            browser.close()

@@ -1,6 +1,6 @@
 """Performance benchmark of the course, measured in one run on the machine it runs on.
 
-    .venv/bin/python benchmarks/run.py                 # full run: about 10 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py                 # full run: 10-15 minutes on 2 free cores
     .venv/bin/python benchmarks/run.py --quick         # smoke run with tiny settings (about 1 minute)
     .venv/bin/python benchmarks/run.py --nbval         # also time `pytest --nbval notebooks solutions`
     .venv/bin/python benchmarks/run.py --only cost     # only some sections (speed quality notebooks cost)
@@ -9,8 +9,8 @@
 Sections:
   speed      the course's compiled trainer (training.train) against the tutorial's Keras `fit`
              route (training.train_keras): same model, same initial weights, same data, same epochs.
-  quality    held-out NLL of the default recipe (training.fit_default_flow) minus the entropy, the
-             best any model can reach, at 1000 and 10,000 points; and how many seeds diverge.
+  quality    held-out NLL minus the entropy (the best any model can reach) of training.fit_default_flow:
+             the default recipe at 1000 points, LARGE_DATA_RECIPE at 10,000; how many seeds diverge.
   notebooks  each notebooks/*.ipynb executed in a fresh kernel (in memory, never written back).
   cost       MAF against IAF: time of log_prob and of sample against the dimension D, and how many
              times each calls the shift-and-log-scale network.
@@ -96,7 +96,7 @@ QUICK = Settings(
 
 
 def machine_info() -> dict[str, Any]:
-    """CPU model (from /proc/cpuinfo), core count, load and the versions that matter."""
+    """CPU model (from /proc/cpuinfo), core count, platform and the versions that matter."""
     cpu = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -171,9 +171,12 @@ def speed_case(name: str, build: Callable[[], tfd.Distribution], toy: data.ToyDa
             "wall_time_s": history.wall_time_s,
             "heldout_nll": metrics.heldout_nll(dist, toy, n=heldout_points),
             "stop_reason": history.stop_reason,
+            "epochs_run": len(history.epochs),
             "best_epoch": history.best_epoch,
         }
-    result["speedup"] = h_keras.wall_time_s / h_ours.wall_time_s
+    # A run cut short (NaN) did less work: its time says nothing about the speed of the other.
+    both_completed = len(h_ours.epochs) == len(h_keras.epochs) == epochs
+    result["speedup"] = h_keras.wall_time_s / h_ours.wall_time_s if both_completed else None
     return result
 
 
@@ -269,7 +272,8 @@ def execute_in_memory(path: Path, timeout: int = 600) -> dict[str, Any]:
         client.execute(stderr=subprocess.DEVNULL)
         status = "ok"
     except Exception as error:  # a notebook being written may fail: record it and go on
-        status = f"failed: {type(error).__name__}: {str(error).strip().splitlines()[-1][:200] if str(error).strip() else ''}"
+        last_line = (str(error).strip().splitlines() or [""])[-1][:200]
+        status = f"failed: {type(error).__name__}: {last_line}"
     elapsed = time.perf_counter() - start
     stderr_cells = sorted({i for i, cell in enumerate(notebook.cells) for o in cell.get("outputs", [])
                            if o.get("output_type") == "stream" and o.get("name") == "stderr"})
@@ -440,8 +444,20 @@ def json_safe(value: Any) -> Any:
 
 
 def fmt(value: float, digits: int = 3) -> str:
-    """Format a number for the tables, keeping NaN and inf visible."""
-    return f"{value:.{digits}f}" if is_finite(value) else str(value)
+    """Format a number for the tables, keeping NaN and inf (and the JSON's "nan", "inf") visible."""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}" if isinstance(value, float) and is_finite(value) else str(value)
+
+
+def speedup_cell(case: dict[str, Any]) -> str:
+    """The speed-up, or why there is none (a run that stopped early)."""
+    if case["speedup"] is not None:
+        return f"{fmt(case['speedup'], 1)}x"
+    stopped = [f"{label} {case[key]['stop_reason'].split(':')[0]}"
+               for key, label in (("trainer", "trainer"), ("keras_fit", "Keras fit"))
+               if case[key]["epochs_run"] != case["epochs"]]
+    return "n/a: " + "; ".join(stopped)
 
 
 def markdown_speed(speed: dict[str, Any]) -> list[str]:
@@ -453,7 +469,7 @@ def markdown_speed(speed: dict[str, Any]) -> list[str]:
     for c in speed["cases"]:
         lines.append(f"| {c['model']} | {c['epochs']} | {c['same_initial_weights']} | "
                      f"{fmt(c['trainer']['wall_time_s'], 1)} | {fmt(c['keras_fit']['wall_time_s'], 1)} | "
-                     f"{fmt(c['speedup'], 1)}x | {fmt(c['trainer']['heldout_nll'])} | "
+                     f"{speedup_cell(c)} | {fmt(c['trainer']['heldout_nll'])} | "
                      f"{fmt(c['keras_fit']['heldout_nll'])} |")
     lines += ["", "The trainer restores the best-validation weights at the end; Keras `fit` keeps the last.", ""]
     return lines
@@ -528,10 +544,15 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         f"sections {', '.join(meta['sections'])}; whole run {fmt(meta['total_time_s'], 0)} s wall, "
         f"{fmt(meta['cpu_time_s'], 0)} s CPU (this process and its kernels)", "",
     ]
+    if max(meta["load_start"][0], meta["load_end"][0]) > m["cores"]:
+        lines += [f"**The machine was shared** (load above its {m['cores']} cores): wall times are inflated "
+                  "and not final.", ""]
+    if meta.get("note"):
+        lines += [f"Note: {meta['note']}.", ""]
     if results.get("targets"):
         note = " (quick run: tiny settings, so the targets are not comparable)" if meta["quick"] else ""
         lines += ["## Targets" + note, "", "| target | measured | met |", "|---|---|---|"]
-        lines += [f"| {t['target']} | {fmt(float(t['measured']))} | {'yes' if t['met'] else '**no**'} |"
+        lines += [f"| {t['target']} | {fmt(t['measured'])} | {'yes' if t['met'] else '**no**'} |"
                   for t in results["targets"]]
         lines.append("")
     renderers = {"speed": markdown_speed, "quality": markdown_quality,
@@ -557,6 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = QUICK if args.quick else FULL
     args.out.mkdir(parents=True, exist_ok=True)
 
+    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     start, load_start, cpu_start = time.perf_counter(), load_average(), cpu_seconds()
     results: dict[str, Any] = {}
     if "speed" in args.only:
@@ -567,9 +589,8 @@ def main(argv: list[str] | None = None) -> int:
         results["notebooks"] = bench_notebooks(settings, args.nbval)
     if "cost" in args.only:
         results["cost"] = bench_cost(settings, args.out)
-    results["targets"] = targets(results)
-    results["meta"] = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+    meta = {
+        "date": started,
         "machine": machine_info(), "quick": args.quick,
         "sections": [s for s in SECTIONS if s in args.only],
         "load_start": load_start, "load_end": load_average(),
@@ -577,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_time_s": cpu_seconds() - cpu_start,
         "settings": dataclasses.asdict(settings),
     }
+    results = {"meta": meta, "targets": targets(results), **results}
     (args.out / "latest.json").write_text(json.dumps(json_safe(results), indent=1) + "\n")
     write_markdown(results, args.out / "latest.md")
     print(f"wrote {args.out / 'latest.json'} and {args.out / 'latest.md'} "

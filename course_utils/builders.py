@@ -514,7 +514,7 @@ def measure_pass_costs(
     operations: Sequence[str] = ("log_prob", "sample"),
     timed: Sequence[str] | None = None,
     hidden_units: Sequence[int] = (32, 32),
-    repeats: int = 3,
+    repeats: int = 7,
     seed: int = 0,
 ) -> PassCosts:
     """Count the network calls of each operation of a MAF or IAF (eager) and time the `timed` ones compiled.

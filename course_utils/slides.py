@@ -4,7 +4,7 @@
     python -m course_utils.slides deck --answers    # the same decks with the exercise answers shown
     python -m course_utils.slides site              # build/site/index.html and one page per notebook
     python -m course_utils.slides vendor            # only fetch reveal.js, require.js, jQuery, MathJax
-    python -m course_utils.slides assign            # only (re)assign slide types in solutions/
+    python -m course_utils.slides assign [--reset]  # only (re)assign slide types in solutions/
 
 Slide types (`metadata.slideshow.slide_type`) follow a lecture's rhythm, intuition -> formula ->
 code -> picture, set by `assign_slide_types` (rules in its docstring). `python -m
@@ -45,9 +45,10 @@ SOLUTIONS = ROOT / "solutions"
 BUILD = ROOT / "build"
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
-RULES_KEY = "course_slides"  # notebook metadata: {"assigned_by_rule": {cell id: type}}
+RULES_KEY = "course_slides"  # notebook metadata: {"assigned_by_rule": {id: type}, "set_by_hand": {id: type}}
 ROWS_PER_SLIDE = 24.0  # what fits on a 960 x 700 reveal.js slide, in lines of 20 px text
 _ROW_PX, _SLIDE_WIDTH_PX, _CHARS_PER_ROW = 28.0, 900.0, 95
+_CODE_ROW, _CODE_CHARS_PER_ROW = 0.7, 105  # a line of 14 px code (the decks' code font) in rows of text
 
 # Packages served locally to decks and site: npm name -> exact version.
 VENDOR = {"reveal.js": "4.0.2", "requirejs": "2.3.8", "jquery": "3.8.0", "mathjax": "2.7.7"}
@@ -58,8 +59,12 @@ _MATHJAX_FONTS_KEPT = "fonts/HTML-CSS/TeX/"
 MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"
 
 # nbconvert's reveal template imports mermaid from a CDN on every page; the course has no diagrams.
+# The course's code lines run to about 110 characters: a smaller code font keeps them on the slide.
 _DECK_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">:root { --jp-code-font-size: 14px; }</style>
+{%- endblock html_head_css -%}
 """
 _PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block extra_css %}
@@ -87,11 +92,6 @@ def _tags(cell: nbformat.NotebookNode) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
-def slide_type(cell: nbformat.NotebookNode) -> str:
-    """Return the cell's slide type; '-' (continue the current slide) when it has none."""
-    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
-
-
 def _heading_level(source: str) -> int:
     """Return the level of the Markdown heading the cell opens with (1 for '# '), 0 for none."""
     found = re.match(r"(#{1,6})\s", source.lstrip())
@@ -100,14 +100,17 @@ def _heading_level(source: str) -> int:
 
 def _png_rows(data: str) -> float:
     """Return the rows a base64 PNG takes on a slide, scaled down to the slide's width."""
-    header = base64.b64decode(data[:44])
-    width, height = struct.unpack(">II", header[16:24])
+    try:
+        header = base64.b64decode("".join(data[:100].split())[:44])
+        width, height = struct.unpack(">II", header[16:24])
+    except (ValueError, struct.error):
+        return ROWS_PER_SLIDE / 2  # not a readable PNG header: assume a figure of half a slide
     return height * min(1.0, _SLIDE_WIDTH_PX / max(width, 1)) / _ROW_PX
 
 
-def _text_rows(text: str) -> float:
+def _text_rows(text: str, chars_per_row: int = _CHARS_PER_ROW) -> float:
     """Return the rows plain text takes, wrapping long lines."""
-    return sum(max(1, math.ceil(len(line) / _CHARS_PER_ROW)) for line in text.rstrip("\n").split("\n"))
+    return sum(max(1, math.ceil(len(line) / chars_per_row)) for line in text.rstrip("\n").split("\n"))
 
 
 def cell_rows(cell: nbformat.NotebookNode) -> float:
@@ -125,40 +128,49 @@ def cell_rows(cell: nbformat.NotebookNode) -> float:
             else:
                 rows += _text_rows(stripped)
         return rows
-    rows = 1.0 + len(cell.source.split("\n"))
+    rows = 1.0 + _CODE_ROW * len(cell.source.split("\n"))
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if "image/png" in data:
             rows += _png_rows(data["image/png"])
         elif output.get("output_type") == "stream":
-            rows += _text_rows(output.get("text", ""))
+            rows += _CODE_ROW * _text_rows(output.get("text", ""), _CODE_CHARS_PER_ROW)
         elif "text/plain" in data:
-            rows += _text_rows(data["text/plain"])
+            rows += _CODE_ROW * _text_rows(data["text/plain"], _CODE_CHARS_PER_ROW)
         elif output.get("output_type") == "error":
-            rows += len(output.get("traceback", []))
+            rows += _CODE_ROW * len(output.get("traceback", []))
     return rows
 
 
-def _derived(notebook: nbformat.NotebookNode) -> dict[str, str]:
-    """Return {cell id: type} of the types the rules set last time (empty if never)."""
-    return dict(notebook.get("metadata", {}).get(RULES_KEY, {}).get("assigned_by_rule", {}))
+def _recorded(notebook: nbformat.NotebookNode, key: str) -> dict[str, str]:
+    """Return {cell id: type} recorded under course_slides.<key> (empty if never)."""
+    return dict(notebook.get("metadata", {}).get(RULES_KEY, {}).get(key, {}))
+
+
+def slide_type(cell: nbformat.NotebookNode) -> str:
+    """Return the cell's slide type; '-' (continue the current slide) when it has none."""
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-") or "-"
 
 
 def explicit_types(notebook: nbformat.NotebookNode) -> dict[int, str]:
     """Return {cell index: type} of the slide types set by hand, which the rules keep.
 
-    A type counts as set by hand when the cell carries one that the rules did not record
-    (notebook metadata `course_slides.assigned_by_rule`), or one that differs from what they
-    recorded (someone changed it afterwards, e.g. in JupyterLab's property inspector).
+    The notebook's metadata `course_slides` records, by cell id, the types the rules set
+    (`assigned_by_rule`) and those found set by hand (`set_by_hand`). A cell's type counts as
+    set by hand when it differs from what the rules recorded for it (an author wrote it, or a
+    teacher changed it later in JupyterLab's property inspector), or when the cell has none ('-',
+    which JupyterLab stores as no metadata) while the rules had recorded another type or the
+    cell was recorded as set by hand.
     """
-    derived = _derived(notebook)
+    derived, by_hand = _recorded(notebook, "assigned_by_rule"), _recorded(notebook, "set_by_hand")
     explicit = {}
     for index, cell in enumerate(notebook.cells):
-        if "slide_type" not in cell.get("metadata", {}).get("slideshow", {}):
-            continue
-        kind = slide_type(cell)
-        if derived.get(cell.get("id")) != kind:
-            explicit[index] = kind
+        cell_id, kind = cell.get("id"), slide_type(cell)
+        if "slide_type" in cell.get("metadata", {}).get("slideshow", {}):
+            if derived.get(cell_id) != kind:
+                explicit[index] = kind
+        elif cell_id in by_hand or derived.get(cell_id, "-") != "-":
+            explicit[index] = "-"
     return explicit
 
 
@@ -230,23 +242,24 @@ def rule_slide_types(cells: Sequence[nbformat.NotebookNode], explicit: dict[int,
     return types
 
 
-def assign_slide_types(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def assign_slide_types(notebook: nbformat.NotebookNode, keep_hand_set: bool = True) -> nbformat.NotebookNode:
     """Return a copy of the notebook with every cell's slide type set by `rule_slide_types`.
 
-    Types set by hand are kept (see `explicit_types`). '-' is stored as no slideshow metadata
-    (nbconvert reads a missing type as '-', and jupyterlab-slideshow only understands it so).
-    The types the rules set are recorded by cell id in the notebook's metadata, so that running
-    the rules again (after a change of the rules or of the notebook) can tell them from the
-    hand-set ones. Running it twice gives the same notebook.
+    Types set by hand are kept (see `explicit_types`) unless `keep_hand_set` is False. '-' is
+    stored as no slideshow metadata (nbconvert reads a missing type as '-', JupyterLab stores its
+    '-' so, and jupyterlab-slideshow understands only that). What the rules set and what was
+    set by hand are recorded by cell id in the notebook's metadata (`course_slides`), so that
+    running the rules again, after a change of the rules or of the notebook, tells them apart.
+    Running it twice gives the same notebook.
     """
     if not isinstance(notebook, nbformat.NotebookNode) or "cells" not in notebook:
         raise TypeError(f"notebook must be an nbformat NotebookNode with cells, got {type(notebook).__name__}")
+    if not isinstance(keep_hand_set, bool):
+        raise TypeError(f"keep_hand_set must be a bool, got {keep_hand_set!r}")
     notebook = copy.deepcopy(notebook)
-    explicit = explicit_types(notebook)
-    assigned = {}
+    explicit = explicit_types(notebook) if keep_hand_set else {}
+    derived, by_hand = {}, {}
     for index, (cell, kind) in enumerate(zip(notebook.cells, rule_slide_types(notebook.cells, explicit))):
-        if index in explicit:
-            continue
         slideshow = cell.metadata.get("slideshow", {})
         slideshow.pop("slide_type", None)
         if kind != "-":
@@ -256,17 +269,17 @@ def assign_slide_types(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode
         else:
             cell.metadata.pop("slideshow", None)
         if cell.get("id"):
-            assigned[cell.id] = kind
-    notebook.metadata[RULES_KEY] = {"assigned_by_rule": assigned}
+            (by_hand if index in explicit else derived)[cell.id] = kind
+    notebook.metadata[RULES_KEY] = {"assigned_by_rule": derived, "set_by_hand": by_hand}
     return notebook
 
 
-def assign_in_place(paths: Iterable[Path]) -> list[str]:
+def assign_in_place(paths: Iterable[Path], keep_hand_set: bool = True) -> list[str]:
     """Rewrite each notebook whose slide types are not those of the rules; return what was done."""
     report = []
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
-        assigned = assign_slide_types(notebook)
+        assigned = assign_slide_types(notebook, keep_hand_set=keep_hand_set)
         if assigned != notebook:
             nbformat.write(assigned, path)
             report.append(f"assigned slide types in {path}")
@@ -281,12 +294,6 @@ def unassigned(paths: Iterable[Path]) -> list[str]:
         if assign_slide_types(notebook) != notebook:
             names.append(Path(path).name)
     return names
-
-
-def slide_outline(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
-    """Return (slide type, first line) for every cell shown on a slide, for reading a deck's plan."""
-    return [(slide_type(cell), (cell.source.strip().split("\n") or [""])[0][:80])
-            for cell in notebook.cells if slide_type(cell) not in ("skip", "notes")]
 
 
 # ---------------------------------------------------------------- local copies of the JS libraries
@@ -521,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("--learner", action="store_true", help="leave the exercises open (stubs) instead of answers")
     site.add_argument("--out", type=Path, default=BUILD / "site")
     commands.add_parser("vendor", help="fetch reveal.js, require.js, jQuery and MathJax into build/vendor/")
-    commands.add_parser("assign", help="assign the rules' slide types in solutions/ (generate does it too)")
+    assign = commands.add_parser("assign", help="assign the rules' slide types in solutions/ (generate does it too)")
+    assign.add_argument("--reset", action="store_true", help="forget the types set by hand: the rules decide all")
     for sub in commands.choices.values():
         sub.add_argument("--solutions", type=Path, default=SOLUTIONS)
         sub.add_argument("--vendor", type=Path, default=BUILD / "vendor")
@@ -530,7 +538,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "vendor":
         print(f"vendor files in {fetch_vendor(args.vendor)} ({', '.join(f'{k}@{v}' for k, v in VENDOR.items())})")
     elif args.command == "assign":
-        print("\n".join(assign_in_place(sorted(args.solutions.glob("*.ipynb")))) or "slide types already assigned")
+        report = assign_in_place(sorted(args.solutions.glob("*.ipynb")), keep_hand_set=not args.reset)
+        print("\n".join(report) or "slide types already assigned")
     else:
         fetch_vendor(args.vendor)
         if args.command == "deck":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -299,22 +299,44 @@ def _table_cell(value: object, digits: int) -> str:
 
 
 def format_nll_table(
-    rows: Mapping[str, Mapping[str, float]], entropy: float | None = None, digits: int = 3
+    rows: Mapping[str, Mapping[str, float]],
+    entropy: float | None = None,
+    digits: int | Mapping[str, int] = 3,
+    columns: Sequence[str] | None = None,
 ) -> str:
     """Return {model: {column: value}} as a text table; with `entropy`, add the column held-out - entropy.
 
-    Columns appear in the order they are first met; a row without a column shows '-'. The
+    Columns appear in the order they are first met, or as listed in `columns` (only those); a
+    row without a column shows '-'. The
     extra column is the KL divergence the model has left to the data (in nats), when the rows
-    have a 'held-out' NLL.
+    have a 'held-out' NLL. `digits` is the number of decimals, or {model name: decimals} for
+    rows that need fewer (say, numbers that vary in the last decimal from run to run); 3 otherwise.
     """
     if not isinstance(rows, Mapping) or not rows:
         raise TypeError(f"rows must be a non-empty dict {{model name: {{column: value}}}}, got {rows!r}")
-    digits = _checks.non_negative_int("digits", digits)
-    columns: list[str] = []
+    if isinstance(digits, Mapping):
+        unknown = [name for name in digits if name not in rows]
+        if unknown:
+            raise ValueError(f"digits names rows that are not in the table: {unknown}; rows are {list(rows)}")
+        row_digits = {name: _checks.non_negative_int(f"digits[{name!r}]", digits.get(name, 3)) for name in rows}
+        digits = 3
+    else:
+        digits = _checks.non_negative_int("digits", digits)
+        row_digits = {name: digits for name in rows}
+    found: list[str] = []
     for name, row in rows.items():
         if not isinstance(row, Mapping):
             raise TypeError(f"rows[{name!r}] must be a dict {{column: value}}, got {type(row).__name__}")
-        columns += [column for column in row if column not in columns]
+        found += [column for column in row if column not in found]
+    if columns is None:
+        columns = found
+    else:
+        if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence) or not columns:
+            raise TypeError(f"columns must be a non-empty list of column names, got {columns!r}")
+        missing = [column for column in columns if column not in found]
+        if missing:
+            raise ValueError(f"columns {missing} are in no row; the rows have {found}")
+        columns = list(columns)
     gap_column = "held-out - entropy"
     if entropy is not None:
         entropy = float(entropy)
@@ -325,10 +347,10 @@ def format_nll_table(
     header = ["model", *columns] + ([gap_column] if entropy is not None else [])
     body = []
     for name, row in rows.items():
-        cells = [str(name)] + [_table_cell(row.get(column), digits) for column in columns]
+        cells = [str(name)] + [_table_cell(row.get(column), row_digits[name]) for column in columns]
         if entropy is not None:
             heldout = row.get("held-out")
-            cells.append(_table_cell(None if heldout is None else float(heldout) - entropy, digits))
+            cells.append(_table_cell(None if heldout is None else float(heldout) - entropy, row_digits[name]))
         body.append(cells)
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 

@@ -267,3 +267,31 @@ def test_ignoring_ties_fails_on_the_tie():
 
 def test_a_choice_that_is_not_a_string_is_refused():
     assert "the string 'maf', 'iaf' or 'either'" in failure("04.3", lambda **kwargs: 1)
+
+
+# --- the references agree with TFP ------------------------------------------------------------------
+
+
+def test_the_written_out_references_agree_with_tfp_on_every_case():
+    for case in exercises.get("03.1").cases():
+        fn, x = case.kwargs["shift_and_log_scale"], case.kwargs["x"]
+        np.testing.assert_allclose(maf_iaf.maf_inverse(fn, x), tfb.MaskedAutoregressiveFlow(fn).inverse(x),
+                                   rtol=1e-5, atol=1e-5)
+    for case in exercises.get("04.1").cases():
+        fn, z = case.kwargs["shift_and_log_scale"], case.kwargs["z"]
+        iaf = builders.make_flow(tfb.Invert(tfb.MaskedAutoregressiveFlow(fn)), z.shape[-1])
+        x = iaf.bijector.forward(z).numpy()  # a new array: log_prob must not take z from the cache
+        np.testing.assert_allclose(maf_iaf.iaf_sample_log_prob(fn, z), iaf.log_prob(x), rtol=1e-4, atol=1e-4)
+    for case in exercises.get("04.2").cases():
+        fn, x = case.kwargs["shift_and_log_scale"], case.kwargs["x"]
+        iaf = builders.make_flow(tfb.Invert(tfb.MaskedAutoregressiveFlow(fn)), x.shape[-1])
+        np.testing.assert_allclose(maf_iaf.iaf_log_prob(fn, x), iaf.log_prob(x), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("exercise_id, calls", [("03.1", 1), ("04.1", 1), ("04.2", None)])
+def test_the_counted_references_make_the_number_of_calls_the_checks_subtract(exercise_id, calls):
+    for case in exercises.get(exercise_id).cases():
+        counter = case.kwargs["shift_and_log_scale"]
+        exercises.get(exercise_id).reference(**case.kwargs)
+        expected = calls if calls is not None else case.kwargs["x"].shape[-1]
+        assert counter.calls == expected

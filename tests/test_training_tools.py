@@ -89,6 +89,21 @@ def test_format_nll_table_without_entropy_and_with_other_digits():
     assert "entropy" not in text
 
 
+def test_format_nll_table_can_round_some_rows_more():
+    rows = {"stable": {"held-out": 1.23456}, "wobbly": {"held-out": 2.07846}}
+    lines = training.format_nll_table(rows, entropy=1.128, digits={"wobbly": 2}).splitlines()
+    assert lines[2].split() == ["stable", "1.235", "0.107"]
+    assert lines[3].split() == ["wobbly", "2.08", "0.95"]
+    assert lines[4].endswith("1.128")
+
+
+def test_format_nll_table_shows_only_the_chosen_columns_in_their_order():
+    rows = {"a": {"train": 1.0, "validation": 1.2, "held-out": 1.1, "parameters": 7}}
+    lines = training.format_nll_table(rows, entropy=1.0, columns=["parameters", "held-out"]).splitlines()
+    assert lines[0].split() == ["model", "parameters", "held-out", "held-out", "-", "entropy"]
+    assert lines[2].split() == ["a", "7", "1.100", "0.100"]
+
+
 @pytest.mark.parametrize("rows, kwargs, error, match", [
     ({}, {}, TypeError, "rows must be a non-empty dict"),
     ({"a": [1.0]}, {}, TypeError, r"rows\['a'\] must be a dict"),
@@ -96,6 +111,10 @@ def test_format_nll_table_without_entropy_and_with_other_digits():
     ({"a": {"held-out": 1.0}}, {"entropy": float("inf")}, ValueError, "entropy must be a finite number"),
     ({"a": {"held-out": "1.0"}}, {}, TypeError, "table values must be numbers"),
     ({"a": {"held-out": 1.0}}, {"digits": -1}, ValueError, "digits must be a non-negative integer"),
+    ({"a": {"held-out": 1.0}}, {"digits": {"b": 2}}, ValueError, r"digits names rows that are not in the table: \['b'\]"),
+    ({"a": {"held-out": 1.0}}, {"digits": {"a": 1.5}}, TypeError, r"digits\['a'\] must be a non-negative integer"),
+    ({"a": {"held-out": 1.0}}, {"columns": "held-out"}, TypeError, "columns must be a non-empty list"),
+    ({"a": {"held-out": 1.0}}, {"columns": ["train"]}, ValueError, r"columns \['train'\] are in no row"),
 ])
 def test_format_nll_table_rejects_bad_arguments(rows, kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -89,7 +89,12 @@ def _show(value: Any) -> str:
     """Return a short, readable rendering of a value for an error message."""
     if callable(value) and not hasattr(value, "shape"):
         return getattr(value, "name", None) or getattr(value, "__name__", type(value).__name__)
-    array = np.asarray(value) if not isinstance(value, (str, dict)) else None
+    if isinstance(value, tuple):  # e.g. (x, log_det): show each part, whatever their shapes
+        return "(" + ", ".join(_show(part) for part in value) + ")"
+    try:
+        array = np.asarray(value) if not isinstance(value, (str, dict)) else None
+    except ValueError:  # a ragged list
+        array = None
     if array is None or array.dtype == object:
         return repr(value)
     text = np.array2string(array, precision=4, threshold=8, edgeitems=3, separator=", ")

@@ -6,25 +6,17 @@ that the readouts and the rendered figures changed. Screenshots go to artifacts/
 Skipped when /usr/bin/chromium is missing (`apt-get install chromium`; CI's .ci/run installs it).
 Playwright is used with `executable_path`: it never downloads a browser.
 """
-import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
+from lab_harness import CHROMIUM, running_jupyterlab
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
-START_TIMEOUT_S = 90
 NOTEBOOK_CELLS = [
     "import course_utils\nimport numpy as np\nfrom course_utils import builders, widgets",
     "widgets.affine_flow_1d()",
@@ -34,80 +26,20 @@ NOTEBOOK_CELLS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _write_notebook(path: Path) -> None:
-    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
-             for source in NOTEBOOK_CELLS]
-    kernelspec = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4,
-                                "nbformat_minor": 5}))
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop JupyterLab (and the kernels it started, in its process group): SIGTERM, then SIGKILL."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left, kernels included
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=15)
+def _widgets_notebook() -> nbformat.NotebookNode:
+    """A notebook with the two widgets under test, not yet run."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOK_CELLS]
+    return notebook
 
 
 @pytest.fixture
 def jupyterlab(tmp_path):
-    """Start JupyterLab on a free localhost port with a token; yield (base URL, token); always stop it."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this test")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -r requirements.txt)")
-    root = tmp_path / "notebooks"
-    root.mkdir()
-    _write_notebook(root / "widgets.ipynb")
-    # No "get notified about Jupyter news?" prompt over the screenshots.
-    news = tmp_path / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    news.parent.mkdir(parents=True)
-    news.write_text(json.dumps({"fetchNews": "false"}))
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    log = (tmp_path / "jupyterlab.log").open("w")
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}",
-               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
-               "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate"]
-    process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{(tmp_path / 'jupyterlab.log').read_text()}")
-            try:
-                request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within {START_TIMEOUT_S} s:\n"
-                            f"{(tmp_path / 'jupyterlab.log').read_text()}")
-            time.sleep(0.3)
-        yield base, token
-    finally:
-        _stop(process)
-        log.close()
+    """JupyterLab serving the widgets notebook; yields (base URL, token) and always stops it."""
+    with running_jupyterlab(tmp_path, {"widgets.ipynb": _widgets_notebook()}) as server:
+        yield server
 
 
 NOTEBOOK_JS = "window.jupyterapp && window.jupyterapp.shell.currentWidget"

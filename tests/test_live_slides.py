@@ -7,19 +7,12 @@ command), steps forward to the widget's slide, moves the slider with the keyboar
 that the readout and the figure changed, with every request that leaves the machine blocked.
 Screenshots go to artifacts/slides/. Skipped when /usr/bin/chromium or playwright is missing.
 """
-import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
+from lab_harness import CHROMIUM, running_jupyterlab
 
 from course_utils import slides
 
@@ -27,8 +20,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "slides"
-CHROMIUM = Path("/usr/bin/chromium")
-START_TIMEOUT_S = 90
 APP = "window.jupyterapp"
 KERNEL_IDLE_JS = (f"{APP} && {APP}.shell.currentWidget && {APP}.shell.currentWidget.sessionContext.session && "
                   f"{APP}.shell.currentWidget.sessionContext.session.kernel && "
@@ -49,69 +40,11 @@ def _deck_notebook() -> nbformat.NotebookNode:
     return slides.assign_slide_types(notebook)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def lab(tmp_path):
-    """JupyterLab on a free localhost port with a token, serving a folder with the deck notebook.
-
-    Yields (base URL, token); JupyterLab and its kernels are stopped at the end whatever happens.
-    """
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -r requirements.txt)")
-    root = tmp_path / "notebooks"
-    root.mkdir()
-    nbformat.write(_deck_notebook(), root / "deck.ipynb")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    # No "get notified about Jupyter news?" toast over the deck's remote (and no news request).
-    notification = tmp_path / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notification.parent.mkdir(parents=True)
-    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    log_path = tmp_path / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}",
-               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate"]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"JupyterLab exited with {process.returncode}:\n{log_path.read_text()}")
-                try:
-                    request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
-                    with urllib.request.urlopen(request, timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()}")
-                time.sleep(0.3)
-            yield base, token
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    pass
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # whatever is left of its group, kernels included
-            except ProcessLookupError:
-                pass
-            process.wait(timeout=15)
+    """JupyterLab serving the deck notebook; yields (base URL, token) and always stops it."""
+    with running_jupyterlab(tmp_path, {"deck.ipynb": _deck_notebook()}) as server:
+        yield server
 
 
 def _wait_for_change(page, read, before, what: str, timeout_s: float = 20.0):

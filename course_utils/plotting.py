@@ -505,7 +505,7 @@ def plot_loss(
 
 
 def plot_change_of_variables_1d(bijector: Any, z_lim: Limits = (-3, 3), n_bands: int = 6) -> Figure:
-    """Three panels: N(0, 1) cut into equal-mass bands, the map x = f(z), and p(x) with the same bands.
+    """Three panels: N(0, 1) cut into bands of equal width, the map x = f(z), and p(x) with the same bands.
 
     Each band holds the same probability before and after the map: where f stretches a band
     the density drops, where it squeezes the band the density rises (p_x = p_z / |f'|).

@@ -11,10 +11,25 @@ def stub(*args, **kwargs):
     raise NotImplementedError()
 
 
-def test_reference_answers_pass(capsys):
-    for exercise_id in ("01.1", "01.2", "01.3"):
-        exercises.check(exercise_id, exercises.get(exercise_id).reference)
-        assert capsys.readouterr().out.startswith(f"Passed: exercise {exercise_id}")
+@pytest.mark.parametrize("exercise_id", exercises.exercise_ids())
+def test_every_reference_answer_passes(exercise_id, capsys):
+    exercises.check(exercise_id, exercises.get(exercise_id).reference)
+    assert capsys.readouterr().out.startswith(f"Passed: exercise {exercise_id}")
+
+
+@pytest.mark.parametrize("exercise_id", exercises.exercise_ids())
+def test_every_stub_is_reported_as_not_attempted(exercise_id, capsys):
+    exercises.check(exercise_id, stub)
+    assert capsys.readouterr().out == exercises.not_attempted_message(exercise_id) + "\n"
+    assert exercises.answer(exercise_id) is exercises.get(exercise_id).reference
+
+
+def test_every_notebook_has_at_least_three_exercises():
+    per_notebook = {}
+    for exercise_id in exercises.exercise_ids():
+        per_notebook.setdefault(exercise_id.split(".")[0], []).append(exercise_id)
+    assert sorted(per_notebook) == ["01", "02", "03", "04", "05", "06", "07"]
+    assert all(len(ids) >= 3 for ids in per_notebook.values()), per_notebook
 
 
 def test_an_equivalent_answer_written_differently_passes(capsys):

@@ -9,11 +9,6 @@ from course_utils import builders, exercises, tf, tfp
 from course_utils.exercises import coupling
 
 tfb = tfp.bijectors
-IDS = ("05.1", "05.2", "05.3", "05.4")
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError()
 
 
 def tfp_layer(case: exercises.Case) -> tfb.RealNVP:
@@ -61,12 +56,6 @@ def test_masked_count_reference_is_what_tfb_real_nvp_masks():
 
 
 # --- right answers pass, however written ---------------------------------------------------------
-
-
-def test_reference_answers_pass(capsys):
-    for exercise_id in IDS:
-        exercises.check(exercise_id, exercises.get(exercise_id).reference)
-        assert capsys.readouterr().out.startswith(f"Passed: exercise {exercise_id}")
 
 
 def test_answers_written_with_tensorflow_or_tfp_pass(capsys):
@@ -173,10 +162,3 @@ def test_log_det_mistakes_fail_with_the_reason():
 def test_wrong_rounding_rules_fail_naming_the_rule(answer, words):
     message = _failure("05.4", answer)
     assert words in message and "np.round" in message
-
-
-def test_not_attempted_prints_one_line_for_every_exercise(capsys):
-    for exercise_id in IDS:
-        exercises.check(exercise_id, stub)
-        assert capsys.readouterr().out == exercises.not_attempted_message(exercise_id) + "\n"
-        assert exercises.answer(exercise_id) is exercises.get(exercise_id).reference

@@ -79,6 +79,12 @@ def get(exercise_id: str) -> Exercise:
     return _REGISTRY[exercise_id]
 
 
+def exercise_ids() -> list[str]:
+    """Return the ids of every registered exercise, in order."""
+    _load_all()
+    return sorted(_REGISTRY)
+
+
 def not_attempted_message(exercise_id: str) -> str:
     """Return the line printed when the stub of `exercise_id` is still in place."""
     return (f"{NOT_ATTEMPTED_PREFIX} exercise {exercise_id} still raises NotImplementedError; "

@@ -1,2 +1,5 @@
-"""The course's pytest set-up lives in course_utils.pytest_plugin, so other folders can load it too."""
-pytest_plugins = ["course_utils.pytest_plugin"]
+"""The course's pytest plugin, course_utils.authoring.pytest_plugin, is a pytest11 entry point (pyproject.toml).
+
+Installing the course (`pip install -e .`, as requirements.txt does) makes every pytest run load it;
+listing it here too would register it twice.
+"""

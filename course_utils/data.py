@@ -10,6 +10,7 @@ N(c, noise^2 I): for the curves the centres c run along the curve, and the integ
 curve parameter is done by the midpoint rule with a few thousand nodes, fine enough compared
 with `noise` that the quadrature error is far below anything a flow could resolve.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -57,9 +58,7 @@ class ToyData:
         """Equal when every public field is equal, arrays compared element by element."""
         if not isinstance(other, ToyData):
             return NotImplemented
-        return all(
-            np.array_equal(getattr(self, f.name), getattr(other, f.name)) for f in fields(self) if f.compare
-        )
+        return all(np.array_equal(getattr(self, f.name), getattr(other, f.name)) for f in fields(self) if f.compare)
 
     def sample(self, n: int, seed: int) -> np.ndarray:
         """Draw n fresh float32 points of the same distribution, in the same coordinates as `x`."""
@@ -83,13 +82,28 @@ class ToyData:
     def split(self, validation_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
         """Return (train, validation): validation is the last fraction of rows, as Keras' validation_split."""
         validation_fraction = _checks.fraction("validation_fraction", validation_fraction)
-        split_at = int(np.floor(len(self.x) * (1.0 - validation_fraction)))
-        if split_at in (0, len(self.x)):
+        train, validation = split_rows(self.x, validation_fraction, "validation_fraction")
+        if validation is None:
             raise ValueError(
-                f"validation_fraction={validation_fraction} leaves an empty train or validation set "
+                f"validation_fraction={validation_fraction} leaves an empty validation set "
                 f"for {len(self.x)} points; use more points or a fraction nearer 0.5"
             )
-        return self.x[:split_at], self.x[split_at:]
+        return train, validation
+
+
+def split_rows(
+    x: np.ndarray, validation_fraction: float, name: str = "validation_split"
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Split off the last `validation_fraction` of the rows as validation (None if no row), as Keras does."""
+    n_train = int(np.floor(len(x) * (1.0 - validation_fraction)))  # Keras's own formula
+    if n_train == 0:
+        raise ValueError(
+            f"{name}={validation_fraction} leaves no training rows of {len(x)}; "
+            "use more points or a smaller validation fraction"
+        )
+    if n_train == len(x):
+        return x, None
+    return x[:n_train], x[n_train:]
 
 
 def two_moons(n: int = 1000, noise: float = 0.05, seed: int = 0, standardize: bool = True) -> ToyData:
@@ -97,12 +111,19 @@ def two_moons(n: int = 1000, noise: float = 0.05, seed: int = 0, standardize: bo
     n, noise, seed = _check_common(n, noise, seed)
     raw, labels = make_moons(n_samples=n, noise=noise, random_state=seed)
     nodes = _node_count(np.pi, noise)  # each moon is a half circle of radius 1
-    centres = np.concatenate([
-        _curve_nodes(_outer_moon, np.pi, nodes),
-        _curve_nodes(_inner_moon, np.pi, nodes),
-    ])
+    centres = np.concatenate(
+        [
+            _curve_nodes(_outer_moon, np.pi, nodes),
+            _curve_nodes(_inner_moon, np.pi, nodes),
+        ]
+    )
     return _make_toy_data(
-        "two_moons", raw, labels, noise, seed, standardize,
+        "two_moons",
+        raw,
+        labels,
+        noise,
+        seed,
+        standardize,
         sample_raw=partial(_sample_two_moons, noise=noise),
         log_prob_raw=partial(_isotropic_mixture_log_prob, centres=centres, noise=noise),
     )
@@ -114,12 +135,19 @@ def circles(n: int = 1000, noise: float = 0.05, seed: int = 0, standardize: bool
     raw, labels = make_circles(n_samples=n, noise=noise, random_state=seed, factor=_CIRCLES_FACTOR)
     # Both circles get the node count of the longer, outer one (length 2 pi): all centres weigh the same.
     nodes = _node_count(2 * np.pi, noise)
-    centres = np.concatenate([
-        _curve_nodes(_outer_circle, 2 * np.pi, nodes),
-        _curve_nodes(_inner_circle, 2 * np.pi, nodes),
-    ])
+    centres = np.concatenate(
+        [
+            _curve_nodes(_outer_circle, 2 * np.pi, nodes),
+            _curve_nodes(_inner_circle, 2 * np.pi, nodes),
+        ]
+    )
     return _make_toy_data(
-        "circles", raw, labels, noise, seed, standardize,
+        "circles",
+        raw,
+        labels,
+        noise,
+        seed,
+        standardize,
         sample_raw=partial(_sample_circles, noise=noise),
         log_prob_raw=partial(_isotropic_mixture_log_prob, centres=centres, noise=noise),
     )
@@ -131,7 +159,12 @@ def eight_gaussians(n: int = 1000, noise: float = 0.1, seed: int = 0, standardiz
     sample_raw = partial(_sample_eight_gaussians, noise=noise)
     raw, labels = sample_raw(n, np.random.default_rng(seed))
     return _make_toy_data(
-        "eight_gaussians", raw, labels, noise, seed, standardize,
+        "eight_gaussians",
+        raw,
+        labels,
+        noise,
+        seed,
+        standardize,
         sample_raw=sample_raw,
         log_prob_raw=partial(_isotropic_mixture_log_prob, centres=_eight_gaussian_centres(), noise=noise),
     )
@@ -141,14 +174,18 @@ def checkerboard(n: int = 1000, noise: float = 0.0, seed: int = 0, standardize: 
     """Uniform on the 8 black squares of a 4x4 checkerboard on [-2, 2]^2; has no noise, so noise must be 0."""
     n = _checks.positive_int("n", n)
     if noise != 0:
-        raise ValueError(
-            f"noise must be 0 for checkerboard (its points are uniform on the squares), got {noise!r}"
-        )
+        raise ValueError(f"noise must be 0 for checkerboard (its points are uniform on the squares), got {noise!r}")
     seed = _checks.non_negative_int("seed", seed)
     raw, _ = _sample_checkerboard(n, np.random.default_rng(seed))
     return _make_toy_data(
-        "checkerboard", raw, None, 0.0, seed, standardize,
-        sample_raw=_sample_checkerboard, log_prob_raw=_checkerboard_log_prob,
+        "checkerboard",
+        raw,
+        None,
+        0.0,
+        seed,
+        standardize,
+        sample_raw=_sample_checkerboard,
+        log_prob_raw=_checkerboard_log_prob,
     )
 
 
@@ -157,9 +194,7 @@ def pinwheel(n: int = 1000, noise: float = 0.1, seed: int = 0, standardize: bool
     n, noise, seed = _check_common(n, noise, seed)
     sample_raw = partial(_sample_pinwheel, noise=noise)
     raw, labels = sample_raw(n, np.random.default_rng(seed))
-    return _make_toy_data(
-        "pinwheel", raw, labels, noise, seed, standardize, sample_raw=sample_raw, log_prob_raw=None
-    )
+    return _make_toy_data("pinwheel", raw, labels, noise, seed, standardize, sample_raw=sample_raw, log_prob_raw=None)
 
 
 _CONSTRUCTORS: dict[str, Callable[..., ToyData]] = {
@@ -202,8 +237,15 @@ def _make_toy_data(
     else:
         x, mean, scale = raw, np.zeros(2), np.ones(2)
     return ToyData(
-        name=name, x=x.astype(np.float32), labels=labels, mean=mean, scale=scale,
-        noise=noise, seed=seed, _sample_raw=sample_raw, _log_prob_raw=log_prob_raw,
+        name=name,
+        x=x.astype(np.float32),
+        labels=labels,
+        mean=mean,
+        scale=scale,
+        noise=noise,
+        seed=seed,
+        _sample_raw=sample_raw,
+        _log_prob_raw=log_prob_raw,
     )
 
 

@@ -3,6 +3,7 @@
 For data drawn from p, the expected NLL of any model q is the entropy H(p) plus KL(p || q) >= 0,
 so `heldout_nll(flow, data) - entropy(data)` is the KL divergence the flow has left (in nats).
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -50,9 +51,7 @@ def nll(dist: HasLogProb, x: np.ndarray) -> float:
 def _check_model(dist: Any) -> None:
     """Raise unless dist has a log_prob method."""
     if not callable(getattr(dist, "log_prob", None)):
-        raise TypeError(
-            f"dist must have a log_prob method (e.g. a tfp distribution), got {type(dist).__name__}"
-        )
+        raise TypeError(f"dist must have a log_prob method (e.g. a tfp distribution), got {type(dist).__name__}")
 
 
 def _mean_nll(dist: HasLogProb, x: np.ndarray) -> float:

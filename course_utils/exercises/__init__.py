@@ -12,18 +12,18 @@ the exercise and compared with the reference within tolerances:
 Later cells that build on an exercise call `answer("01.1")`: the learner's function once it
 has passed, otherwise the reference.
 """
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-NOT_ATTEMPTED_PREFIX = "Not attempted:"
+from course_utils.authoring.markers import NOT_ATTEMPTED_PREFIX, not_attempted_message  # noqa: F401 (re-exported)
 
 
 class ExerciseFailed(Exception):
@@ -83,12 +83,6 @@ def exercise_ids() -> list[str]:
     """Return the ids of every registered exercise, in order."""
     _load_all()
     return sorted(_REGISTRY)
-
-
-def not_attempted_message(exercise_id: str) -> str:
-    """Return the line printed when the stub of `exercise_id` is still in place."""
-    return (f"{NOT_ATTEMPTED_PREFIX} exercise {exercise_id} still raises NotImplementedError; "
-            "the reference answer stands in for it so the rest of the notebook runs.")
 
 
 def _show(value: Any) -> str:

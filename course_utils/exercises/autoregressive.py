@@ -5,18 +5,16 @@ each of shape (n, D), that is autoregressive: output i depends only on x[:, :i].
 is a small MADE whose weights were moved off their starting values (so no output is trivially
 0), and it accepts NumPy arrays or tensors of any float type, so NumPy and TF answers both pass.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
-import tensorflow_probability as tfp
 
-from course_utils import builders
+from course_utils import builders, made
+from course_utils._tf import tf, tfb
 from course_utils.exercises import Case, Exercise, register
-
-tfb = tfp.bijectors
 
 
 class MadeConditioner(tf.Module):
@@ -50,8 +48,10 @@ def _flow_cases() -> list[Case]:
     return [
         Case(dict(shift_and_log_scale=MadeConditioner(2, seed=1), z=standard_points(5, 2, seed=11)), "D = 2"),
         Case(dict(shift_and_log_scale=MadeConditioner(3, seed=2), z=standard_points(6, 3, seed=12)), "D = 3"),
-        Case(dict(shift_and_log_scale=MadeConditioner(5, seed=3, log_scale_clamp=1.0), z=standard_points(4, 5, seed=13)),
-             "D = 5"),
+        Case(
+            dict(shift_and_log_scale=MadeConditioner(5, seed=3, log_scale_clamp=1.0), z=standard_points(4, 5, seed=13)),
+            "D = 5",
+        ),
     ]
 
 
@@ -68,15 +68,17 @@ def sample_autoregressive(shift_and_log_scale: Any, z: np.ndarray) -> np.ndarray
     return x.numpy()
 
 
-register(Exercise(
-    id="02.1",
-    title="sampling an autoregressive flow one dimension at a time",
-    reference=sample_autoregressive,
-    cases=_flow_cases,
-    hint="start from x = zeros like z and repeat D times (D = z.shape[-1]): shift, log_scale = "
-         "shift_and_log_scale(x), then x = shift + exp(log_scale) * z. Pass k fixes x_k, because x_k only "
-         "needs x_1..x_{k-1}, which earlier passes fixed; fewer than D passes leave the last entries wrong.",
-))
+register(
+    Exercise(
+        id="02.1",
+        title="sampling an autoregressive flow one dimension at a time",
+        reference=sample_autoregressive,
+        cases=_flow_cases,
+        hint="start from x = zeros like z and repeat D times (D = z.shape[-1]): shift, log_scale = "
+        "shift_and_log_scale(x), then x = shift + exp(log_scale) * z. Pass k fixes x_k, because x_k only "
+        "needs x_1..x_{k-1}, which earlier passes fixed; fewer than D passes leave the last entries wrong.",
+    )
+)
 
 
 # ---------------------------------------------------------------- 02.2 the log-determinant
@@ -89,16 +91,18 @@ def autoregressive_log_det(shift_and_log_scale: Any, z: np.ndarray) -> np.ndarra
     return tf.reduce_sum(log_scale, axis=-1).numpy()
 
 
-register(Exercise(
-    id="02.2",
-    title="the log-determinant of an autoregressive flow",
-    reference=autoregressive_log_det,
-    cases=_flow_cases,
-    hint="the Jacobian dx/dz is triangular with diagonal exp(log_scale_i), so log|det| = sum_i log_scale_i. "
-         "The log-scales must be the ones the forward map used, computed from x (the output), not from z: "
-         "first x = sample_autoregressive(...) (or the MAF bijector's forward), then "
-         "_, log_scale = shift_and_log_scale(x) and sum over the last axis: one number per row.",
-))
+register(
+    Exercise(
+        id="02.2",
+        title="the log-determinant of an autoregressive flow",
+        reference=autoregressive_log_det,
+        cases=_flow_cases,
+        hint="the Jacobian dx/dz is triangular with diagonal exp(log_scale_i), so log|det| = sum_i log_scale_i. "
+        "The log-scales must be the ones the forward map used, computed from x (the output), not from z: "
+        "first x = sample_autoregressive(...) (or the MAF bijector's forward), then "
+        "_, log_scale = shift_and_log_scale(x) and sum over the last axis: one number per row.",
+    )
+)
 
 
 # ---------------------------------------------------------------- 02.3 the MADE mask rule
@@ -113,18 +117,24 @@ def made_mask(in_degrees: np.ndarray, out_degrees: np.ndarray, is_output: bool) 
 
 def _mask_cases() -> list[Case]:
     """Hidden and output layers, orders left-to-right and not, square and not (so a transposed mask fails)."""
-    three = builders.made_degrees(3, [8, 8])
-    reversed_four = builders.made_degrees(4, [6], input_order="right-to-left")
+    three = made.made_degrees(3, [8, 8])
+    reversed_four = made.made_degrees(4, [6], input_order="right-to-left")
     return [
         Case(dict(in_degrees=three[0], out_degrees=three[1], is_output=False), "inputs -> hidden 1, D = 3"),
         Case(dict(in_degrees=three[1], out_degrees=three[2], is_output=False), "hidden 1 -> hidden 2"),
         Case(dict(in_degrees=three[2], out_degrees=three[0], is_output=True), "hidden 2 -> outputs"),
-        Case(dict(in_degrees=np.array([1, 2, 2, 3]), out_degrees=np.array([3, 1, 2, 2]), is_output=False),
-             "a square hidden layer, degrees out of order"),
-        Case(dict(in_degrees=reversed_four[1], out_degrees=reversed_four[0], is_output=True),
-             "hidden -> outputs, inputs ordered right to left"),
-        Case(dict(in_degrees=np.array([1, 2, 3, 1]), out_degrees=np.array([3, 1, 2, 4]), is_output=True),
-             "a square output layer"),
+        Case(
+            dict(in_degrees=np.array([1, 2, 2, 3]), out_degrees=np.array([3, 1, 2, 2]), is_output=False),
+            "a square hidden layer, degrees out of order",
+        ),
+        Case(
+            dict(in_degrees=reversed_four[1], out_degrees=reversed_four[0], is_output=True),
+            "hidden -> outputs, inputs ordered right to left",
+        ),
+        Case(
+            dict(in_degrees=np.array([1, 2, 3, 1]), out_degrees=np.array([3, 1, 2, 4]), is_output=True),
+            "a square output layer",
+        ),
     ]
 
 
@@ -135,7 +145,9 @@ def _same_mask(got: Any, expected: np.ndarray, case: Case) -> str | None:
     except (TypeError, ValueError):
         return f"the answer returned {type(got).__name__}, not an array"
     if got.shape != expected.shape:
-        hint = " (transposed? rows are the units in, columns the units out)" if got.shape == expected.shape[::-1] else ""
+        hint = (
+            " (transposed? rows are the units in, columns the units out)" if got.shape == expected.shape[::-1] else ""
+        )
         return f"the shape is {got.shape}, expected {expected.shape}: (len(in_degrees), len(out_degrees)){hint}"
     if not np.all(np.isin(got, [0, 1])):
         return "the mask must hold only True/False (or 1/0)"
@@ -145,18 +157,21 @@ def _same_mask(got: Any, expected: np.ndarray, case: Case) -> str | None:
     a, b = wrong[0]
     d_in, d_out = case.kwargs["in_degrees"][a], case.kwargs["out_degrees"][b]
     allowed = "allowed" if expected[a, b] else "blocked"
-    return (f"{len(wrong)} entries differ; e.g. [{a}, {b}]: a unit of degree {d_in} feeding "
-            f"{'an output' if case.kwargs['is_output'] else 'a hidden unit'} of degree {d_out} must be {allowed}")
+    return (
+        f"{len(wrong)} entries differ; e.g. [{a}, {b}]: a unit of degree {d_in} feeding "
+        f"{'an output' if case.kwargs['is_output'] else 'a hidden unit'} of degree {d_out} must be {allowed}"
+    )
 
 
-register(Exercise(
-    id="02.3",
-    title="the MADE mask rule",
-    reference=made_mask,
-    cases=_mask_cases,
-    hint="compare every in-degree with every out-degree by broadcasting: in_degrees[:, None] against "
-         "out_degrees[None, :]. Hidden layers allow d_in <= d_out; the output layer allows only d_in < d_out, "
-         "so that output i never sees x_i itself.",
-    compare=_same_mask,
-))
-
+register(
+    Exercise(
+        id="02.3",
+        title="the MADE mask rule",
+        reference=made_mask,
+        cases=_mask_cases,
+        hint="compare every in-degree with every out-degree by broadcasting: in_degrees[:, None] against "
+        "out_degrees[None, :]. Hidden layers allow d_in <= d_out; the output layer allows only d_in < d_out, "
+        "so that output i never sees x_i itself.",
+        compare=_same_mask,
+    )
+)

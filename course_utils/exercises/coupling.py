@@ -5,6 +5,7 @@ The coupling exercises hand the learner a shift-and-log-scale function with TFP'
 functions of the cases below are plain NumPy, keep float32 and also accept TF tensors, so an
 answer written with NumPy or with TensorFlow passes alike.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,9 +25,11 @@ def _named(name: str, fn: ShiftAndLogScaleFn) -> ShiftAndLogScaleFn:
 
 def _wave_2d() -> ShiftAndLogScaleFn:
     """D = 2, d = 1: shift 0.8 sin(1.5 z0), log-scale 0.6 tanh(z0)."""
+
     def fn(z_masked, output_units):
         s = np.asarray(z_masked)
         return 0.8 * np.sin(1.5 * s), 0.6 * np.tanh(s)
+
     return _named("wave(z0): shift 0.8 sin(1.5 z0), log_scale 0.6 tanh(z0)", fn)
 
 
@@ -40,22 +43,27 @@ def _linear(d: int, out: int, seed: int) -> ShiftAndLogScaleFn:
     def fn(z_masked, output_units):
         s = np.asarray(z_masked)
         return s @ w_shift + 0.3, np.tanh(s @ w_log_scale + bias)
+
     return _named(f"linear net: {d} masked dims -> {out} shifts and log-scales", fn)
 
 
 def _product_3d() -> ShiftAndLogScaleFn:
     """D = 3, d = 2: shift z0 z1, log-scale 0.5 tanh(z0 - z1)."""
+
     def fn(z_masked, output_units):
         s = np.asarray(z_masked)
         return s[..., :1] * s[..., 1:2], 0.5 * np.tanh(s[..., :1] - s[..., 1:2])
+
     return _named("product(z0, z1): shift z0*z1, log_scale 0.5 tanh(z0 - z1)", fn)
 
 
 def _shift_only(d: int, out: int) -> ShiftAndLogScaleFn:
     """NICE: a shift from the masked dims and no log-scale (None)."""
+
     def fn(z_masked, output_units):
         s = np.asarray(z_masked)
         return np.repeat(np.sin(np.sum(s, axis=-1, keepdims=True)), out, axis=-1), None
+
     return _named(f"NICE net: shift sin(sum of {d} masked dims), log_scale None", fn)
 
 
@@ -104,42 +112,52 @@ def _coupling_cases(direction: str) -> list[Case]:
         (4, 2, _linear(2, 2, seed=2), "D = 4, d = 2"),
         (4, 1, _shift_only(1, 3), "NICE, D = 4, d = 1: the function returns log_scale = None"),
     ]
-    return [Case({argument: _points(4, event_size, seed=10 + i), "num_masked": num_masked,
-                  "shift_and_log_scale_fn": fn}, description)
-            for i, (event_size, num_masked, fn, description) in enumerate(cases)]
+    return [
+        Case(
+            {argument: _points(4, event_size, seed=10 + i), "num_masked": num_masked, "shift_and_log_scale_fn": fn},
+            description,
+        )
+        for i, (event_size, num_masked, fn, description) in enumerate(cases)
+    ]
 
 
-register(Exercise(
-    id="05.1",
-    title="the forward pass of a coupling layer",
-    reference=coupling_forward,
-    cases=lambda: _coupling_cases("forward"),
-    hint="split z into z[..., :num_masked] (passed through unchanged) and z[..., num_masked:]; call "
-         "shift, log_scale = shift_and_log_scale_fn(z_masked, number_of_other_dims) on the masked part only; "
-         "transform only the other part, shift + exp(log_scale) * z_other (exp: it is a LOG-scale), and "
-         "concatenate the two parts back in order. When log_scale is None (NICE) the scale is 1.",
-))
+register(
+    Exercise(
+        id="05.1",
+        title="the forward pass of a coupling layer",
+        reference=coupling_forward,
+        cases=lambda: _coupling_cases("forward"),
+        hint="split z into z[..., :num_masked] (passed through unchanged) and z[..., num_masked:]; call "
+        "shift, log_scale = shift_and_log_scale_fn(z_masked, number_of_other_dims) on the masked part only; "
+        "transform only the other part, shift + exp(log_scale) * z_other (exp: it is a LOG-scale), and "
+        "concatenate the two parts back in order. When log_scale is None (NICE) the scale is 1.",
+    )
+)
 
-register(Exercise(
-    id="05.2",
-    title="the inverse pass of a coupling layer",
-    reference=coupling_inverse,
-    cases=lambda: _coupling_cases("inverse"),
-    hint="x[..., :num_masked] equals z[..., :num_masked], so the network can be called on x's masked part "
-         "to get the very same shift and log_scale; undo the affine map in reverse order: first subtract "
-         "the shift, then divide by exp(log_scale), i.e. (x_other - shift) * exp(-log_scale). "
-         "When log_scale is None (NICE) only subtract the shift.",
-))
+register(
+    Exercise(
+        id="05.2",
+        title="the inverse pass of a coupling layer",
+        reference=coupling_inverse,
+        cases=lambda: _coupling_cases("inverse"),
+        hint="x[..., :num_masked] equals z[..., :num_masked], so the network can be called on x's masked part "
+        "to get the very same shift and log_scale; undo the affine map in reverse order: first subtract "
+        "the shift, then divide by exp(log_scale), i.e. (x_other - shift) * exp(-log_scale). "
+        "When log_scale is None (NICE) only subtract the shift.",
+    )
+)
 
-register(Exercise(
-    id="05.3",
-    title="the log-determinant of a coupling layer",
-    reference=coupling_log_det,
-    cases=lambda: _coupling_cases("forward"),
-    hint="the Jacobian is block-triangular: identity for the masked dims, diag(exp(log_scale)) for the others, "
-         "so log|det J| = sum of log_scale over the last axis, one number per row (shape (n,)). Do not take exp, "
-         "do not average. For NICE (log_scale is None) it is 0 for every row: np.zeros(n).",
-))
+register(
+    Exercise(
+        id="05.3",
+        title="the log-determinant of a coupling layer",
+        reference=coupling_log_det,
+        cases=lambda: _coupling_cases("forward"),
+        hint="the Jacobian is block-triangular: identity for the masked dims, diag(exp(log_scale)) for the others, "
+        "so log|det J| = sum of log_scale over the last axis, one number per row (shape (n,)). Do not take exp, "
+        "do not average. For NICE (log_scale is None) it is 0 for every row: np.zeros(n).",
+    )
+)
 
 
 def masked_count(event_size: int, fraction_masked: float) -> int:
@@ -181,18 +199,22 @@ def _same_count(got: object, expected: int, case: Case) -> str | None:
     if value == np.floor(product):
         return f"{value:g} is D * fraction = {product:g} rounded down; TFP rounds to the nearest count"
     if value == np.ceil(product):
-        return (f"{value:g} is D * fraction = {product:g} rounded up; TFP rounds to the nearest count, "
-                "and an exact half to the even neighbour")
+        return (
+            f"{value:g} is D * fraction = {product:g} rounded up; TFP rounds to the nearest count, "
+            "and an exact half to the even neighbour"
+        )
     return f"got {value:g} dims, expected {expected}"
 
 
-register(Exercise(
-    id="05.4",
-    title="how many dimensions fraction_masked masks",
-    reference=masked_count,
-    cases=_masked_count_cases,
-    hint="tfb.RealNVP computes int(np.round(D * fraction_masked)). np.round (and Python's round) send an exact "
-         "half to the even neighbour: 1.5 -> 2 but 2.5 -> 2. int() alone rounds down, math.ceil up, "
-         "int(x + 0.5) sends 2.5 to 3: none of them matches.",
-    compare=_same_count,
-))
+register(
+    Exercise(
+        id="05.4",
+        title="how many dimensions fraction_masked masks",
+        reference=masked_count,
+        cases=_masked_count_cases,
+        hint="tfb.RealNVP computes int(np.round(D * fraction_masked)). np.round (and Python's round) send an exact "
+        "half to the even neighbour: 1.5 -> 2 but 2.5 -> 2. int() alone rounds down, math.ceil up, "
+        "int(x + 0.5) sends 2.5 to 3: none of them matches.",
+        compare=_same_count,
+    )
+)

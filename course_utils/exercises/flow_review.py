@@ -1,15 +1,12 @@
 """Exercises of notebook 01 (review of normalizing flows)."""
+
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
-import tensorflow_probability as tfp
 from scipy import stats
 
+from course_utils._tf import tf, tfb, tfd
 from course_utils.exercises import Case, Exercise, register
-
-tfb = tfp.bijectors
-tfd = tfp.distributions
 
 
 def affine_log_prob(x: np.ndarray, shift: float, log_scale: float) -> np.ndarray:
@@ -29,14 +26,16 @@ def _affine_cases() -> list[Case]:
     ]
 
 
-register(Exercise(
-    id="01.1",
-    title="log-density of an affine flow",
-    reference=affine_log_prob,
-    cases=_affine_cases,
-    hint="invert the flow, z = (x - shift) / exp(log_scale), then log p(x) = log N(z; 0, 1) - log_scale. "
-         "Remember the -log_scale term: a stretched density is lower.",
-))
+register(
+    Exercise(
+        id="01.1",
+        title="log-density of an affine flow",
+        reference=affine_log_prob,
+        cases=_affine_cases,
+        hint="invert the flow, z = (x - shift) / exp(log_scale), then log p(x) = log N(z; 0, 1) - log_scale. "
+        "Remember the -log_scale term: a stretched density is lower.",
+    )
+)
 
 
 def log_det_jacobian(bijector: tfb.Bijector, x: np.ndarray) -> np.ndarray:
@@ -61,14 +60,16 @@ def _log_det_cases() -> list[Case]:
     ]
 
 
-register(Exercise(
-    id="01.2",
-    title="log|det J| by automatic differentiation",
-    reference=log_det_jacobian,
-    cases=_log_det_cases,
-    hint="watch x in a tf.GradientTape, compute y = bijector.forward(x), take J = tape.batch_jacobian(y, x) "
-         "(shape (n, 2, 2)), then log|det J| with tf.linalg.det, tf.abs and tf.math.log, one value per row.",
-))
+register(
+    Exercise(
+        id="01.2",
+        title="log|det J| by automatic differentiation",
+        reference=log_det_jacobian,
+        cases=_log_det_cases,
+        hint="watch x in a tf.GradientTape, compute y = bijector.forward(x), take J = tape.batch_jacobian(y, x) "
+        "(shape (n, 2, 2)), then log|det J| with tf.linalg.det, tf.abs and tf.math.log, one value per row.",
+    )
+)
 
 
 def sample_flow(base: tfd.Distribution, bijector: tfb.Bijector, n: int, seed: int) -> np.ndarray:
@@ -81,8 +82,10 @@ def _sample_cases() -> list[Case]:
     """Inputs for exercise 01.3: 1-D flows whose sample distribution is known exactly."""
     base = tfd.Normal(0.0, 1.0)
     return [
-        Case(dict(base=base, bijector=tfb.Chain([tfb.Shift(1.0), tfb.Scale(2.0)]), n=20_000, seed=1),
-             "x = 1 + 2 z, so x ~ N(1, 2^2)"),
+        Case(
+            dict(base=base, bijector=tfb.Chain([tfb.Shift(1.0), tfb.Scale(2.0)]), n=20_000, seed=1),
+            "x = 1 + 2 z, so x ~ N(1, 2^2)",
+        ),
         Case(dict(base=base, bijector=tfb.Exp(), n=20_000, seed=2), "x = exp(z), a log-normal"),
     ]
 
@@ -98,17 +101,21 @@ def _same_distribution(got: np.ndarray, expected: np.ndarray, case: Case) -> str
         return "most samples are repeats: draw n independent samples with base.sample(n, ...)"
     result = stats.ks_2samp(got, expected)
     if result.pvalue < 1e-4:
-        return (f"the samples do not follow the flow's distribution (KS statistic {result.statistic:.3f}, "
-                f"p = {result.pvalue:.1e}); mean {got.mean():.3f} vs {expected.mean():.3f}")
+        return (
+            f"the samples do not follow the flow's distribution (KS statistic {result.statistic:.3f}, "
+            f"p = {result.pvalue:.1e}); mean {got.mean():.3f} vs {expected.mean():.3f}"
+        )
     return None
 
 
-register(Exercise(
-    id="01.3",
-    title="sampling a flow",
-    reference=sample_flow,
-    cases=_sample_cases,
-    hint="draw z = base.sample(n, seed=seed) and push it forward: bijector.forward(z). "
-         "Do not use bijector.inverse: sampling goes from z to x.",
-    compare=_same_distribution,
-))
+register(
+    Exercise(
+        id="01.3",
+        title="sampling a flow",
+        reference=sample_flow,
+        cases=_sample_cases,
+        hint="draw z = base.sample(n, seed=seed) and push it forward: bijector.forward(z). "
+        "Do not use bijector.inverse: sampling goes from z to x.",
+        compare=_same_distribution,
+    )
+)

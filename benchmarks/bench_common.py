@@ -1,0 +1,58 @@
+"""What every benchmark section shares: the repository root, the section names and the measurement settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+from course_utils import training
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("speed", "quality", "notebooks", "cost")
+
+# The recipe for 10,000 points (training.LARGE_DATA_RECIPE): 6 of the default flow's layers instead
+# of 4, minibatches of 512 (about 3000 Adam steps) and no added noise.
+LARGE_RECIPE: dict[str, Any] = dict(training.LARGE_DATA_RECIPE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Sizes of every measurement; `QUICK` shrinks them for a smoke run."""
+
+    speed_epochs: int = 600
+    heldout_points: int = 20_000
+    small_n: int = 1000
+    large_n: int = 10_000
+    quality_seeds: int = 5
+    divergence_seeds: int = 20
+    recipe_overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    large_recipe: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(LARGE_RECIPE))
+    max_notebooks: int | None = None
+    cost_dims: tuple[int, ...] = (2, 4, 8, 16, 32, 64)
+    cost_hidden: tuple[int, ...] = (64, 64)
+    cost_batch: int = 1000
+    cost_repeats: int = 15
+
+
+FULL = Settings()
+QUICK = Settings(
+    speed_epochs=20,
+    heldout_points=2000,
+    quality_seeds=2,
+    divergence_seeds=3,
+    recipe_overrides=dict(epochs=30),
+    large_recipe=dict(LARGE_RECIPE, epochs=2),
+    max_notebooks=1,
+    cost_dims=(2, 4, 8),
+    cost_repeats=3,
+)
+
+
+def median(values: list[float]) -> float:
+    """Median that stays NaN/inf-aware: any NaN gives NaN."""
+    if any(math.isnan(v) for v in values):
+        return float("nan")
+    return float(statistics.median(values))

@@ -1,0 +1,72 @@
+"""Section `notebooks`: run each notebook of the course in a fresh kernel, and optionally time nbval."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from bench_common import ROOT, Settings
+from nbclient import NotebookClient
+
+
+def stderr_cells(notebook: nbformat.NotebookNode) -> list[int]:
+    """Indices of the cells that wrote to stderr."""
+    return sorted(
+        {
+            i
+            for i, cell in enumerate(notebook.cells)
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" and output.get("name") == "stderr"
+        }
+    )
+
+
+def execute_in_memory(path: Path, timeout: int = 600) -> dict[str, Any]:
+    """Run a notebook top to bottom in a fresh kernel; keep the outputs in memory only."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    start = time.perf_counter()
+    try:
+        # The kernel process's own stderr (a start-up notice about TCP) is not the notebook's: drop it.
+        client.execute(stderr=subprocess.DEVNULL)
+        status = "ok"
+    except Exception as error:  # a notebook being written may fail: record it and go on
+        last_line = (str(error).strip().splitlines() or [""])[-1][:200]
+        status = f"failed: {type(error).__name__}: {last_line}"
+    elapsed = time.perf_counter() - start
+    return {"notebook": path.name, "wall_time_s": elapsed, "status": status, "stderr_cells": stderr_cells(notebook)}
+
+
+def time_nbval() -> dict[str, Any]:
+    """Time `pytest --nbval notebooks solutions` in a subprocess; keep its summary line."""
+    command = [sys.executable, "-m", "pytest", "--nbval", "notebooks", "solutions", "-q"]
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    lines = [line for line in completed.stdout.strip().splitlines() if line.strip()]
+    return {
+        "command": " ".join(["pytest", *command[3:]]),
+        "wall_time_s": elapsed,
+        "returncode": completed.returncode,
+        "summary": lines[-1] if lines else "",
+    }
+
+
+def bench_notebooks(settings: Settings, with_nbval: bool) -> dict[str, Any]:
+    """Execute every notebook that exists now in notebooks/, each in a fresh kernel, and sum."""
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))[: settings.max_notebooks]
+    runs = []
+    for path in paths:
+        print(f"[notebooks] executing {path.name}", flush=True)
+        runs.append(execute_in_memory(path))
+    out: dict[str, Any] = {"runs": runs, "total_s": sum(r["wall_time_s"] for r in runs)}
+    if with_nbval:
+        print("[notebooks] pytest --nbval notebooks solutions", flush=True)
+        out["nbval"] = time_nbval()
+    return out

@@ -1,0 +1,8 @@
+"""Offline slides and site of the course: reveal.js decks and static pages, built with nbconvert from solutions/.
+
+- `vendor`: local copies of reveal.js, require.js, jQuery and MathJax (npm), so nothing loads from the internet;
+- `pages`: what decks and site share (which notebooks, titles and summaries, transforms, the index page);
+- `deck`: one reveal.js deck per notebook, the learner's version unless the answers are asked for;
+- `site`: every notebook as an HTML page with its outputs, worked answers included;
+- `cli`: the command line, `python -m course_utils.slides deck|site|vendor|assign`.
+"""

@@ -7,25 +7,54 @@ from typing import Any
 
 import numpy as np
 
+MAX_SEED = 2**31 - 1  # the largest seed every generator of the course (NumPy, TF, Keras) takes
+# Upper bounds on sizes, far above what the course uses, where a slip (10**6 for 10) would hang or exhaust memory.
+MAX_EVENT_SIZE = 4096
+MAX_UNITS = 4096  # width of one hidden layer
+MAX_LAYERS = 100  # flow layers in a stack
+MAX_POINTS = 10_000_000  # rows of data drawn at once
+MAX_DRAWN = 100_000  # points drawn in one figure
 
-def positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
-    """Return `value` as an int, or raise if it is not an integer >= 1 (and >= `minimum`)."""
+
+def positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return `value` as an int, or raise if it is not an integer >= 1 (and within [minimum, maximum])."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be a positive integer, got {value!r} of type {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{name} must be a positive integer (>= 1), got {value}")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return _at_most(name, int(value), maximum)
+
+
+def seed(name: str, value: Any, *, optional: bool = False) -> int | None:
+    """Return `value` as an int seed in [0, 2**31 - 1] (or None when `optional`), or raise."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        allowed = "an integer seed such as 0, or None" if optional else "an integer seed such as 0"
+        raise TypeError(f"{name} must be {allowed}, got {value!r} of type {type(value).__name__}")
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(f"{name} must be an integer between 0 and {MAX_SEED}, got {value}")
     return int(value)
 
 
-def non_negative_int(name: str, value: Any) -> int:
-    """Return `value` as an int, or raise if it is not an integer >= 0."""
+def non_negative_int(name: str, value: Any, *, maximum: int | None = None) -> int:
+    """Return `value` as an int, or raise if it is not an integer >= 0 (and <= `maximum`)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be a non-negative integer, got {value!r} of type {type(value).__name__}")
     if value < 0:
         raise ValueError(f"{name} must be a non-negative integer (>= 0), got {value}")
-    return int(value)
+    return _at_most(name, int(value), maximum)
+
+
+def _at_most(name: str, value: int, maximum: int | None) -> int:
+    """Return `value`, or raise if it is above `maximum` (where a slip would hang or exhaust memory)."""
+    if maximum is not None and value > maximum:
+        raise ValueError(
+            f"{name} must be at most {maximum:,}, got {value:,}: more would take too long or too much memory"
+        )
+    return value
 
 
 def positive_float(name: str, value: Any) -> float:
@@ -52,7 +81,7 @@ def hidden_units(name: str, value: Any) -> list[int]:
     """Return `value` as a non-empty list of positive layer widths, or raise."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) == 0:
         raise TypeError(f"{name} must be a non-empty list of positive integers such as [16, 16], got {value!r}")
-    return [positive_int(f"{name}[{i}]", width) for i, width in enumerate(value)]
+    return [positive_int(f"{name}[{i}]", width, maximum=MAX_UNITS) for i, width in enumerate(value)]
 
 
 def one_of(name: str, value: Any, choices: Sequence[str]) -> str:
@@ -117,6 +146,52 @@ def sequence(name: str, value: Any, what: str = "values") -> list[Any]:
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) == 0:
         raise TypeError(f"{name} must be a non-empty list of {what}, got {value!r}")
     return list(value)
+
+
+def event_size(name: str, value: Any, *, minimum: int = 1) -> int:
+    """Return `value` as an event size D (a positive integer, at most MAX_EVENT_SIZE), or raise."""
+    return positive_int(name, value, minimum=minimum, maximum=MAX_EVENT_SIZE)
+
+
+def event_size_of(model: Any) -> int | None:
+    """Return the event size D a distribution or bijector of the course works on, or None if it cannot tell."""
+    from course_utils._tf import ChainBase, tfb, tfd  # imported here: the rest of this module stays TF-free
+
+    if isinstance(model, tfd.Distribution):
+        shape = model.event_shape
+        return int(shape[-1]) if shape.rank == 1 and shape[-1] is not None else None
+    if isinstance(model, ChainBase):
+        sizes = [event_size_of(b) for b in model.bijectors]
+        return next((size for size in sizes if size is not None), None)
+    if isinstance(model, tfb.Invert):
+        return event_size_of(model.bijector)
+    if isinstance(model, tfb.Permute):
+        return int(model.permutation.shape[-1])
+    network = getattr(model, "_shift_and_log_scale_fn", None)  # MAF and RealNVP layers
+    while network is not None and not isinstance(network, tfb.AutoregressiveNetwork):
+        if getattr(network, "event_size", None) is not None:  # builders.CouplingNetwork
+            return int(network.event_size)
+        network = getattr(network, "made", None) or getattr(network, "network", None)  # the course's wrappers
+    return None if network is None else int(network._event_size)
+
+
+def event_points(name: str, value: Any, model_name: str, model: Any, **kwargs: Any) -> np.ndarray:
+    """Return `value` as points (see `points`), or raise naming both sizes if the model works on another D."""
+    array = points(name, value, **kwargs)
+    size = event_size_of(model)
+    if size is not None and array.shape[1] != size:
+        raise ValueError(
+            f"{name} has {array.shape[1]} columns but {model_name} works on {size}-dimensional points "
+            f"(its event size is {size}): give {name} the shape (n_points, {size})"
+        )
+    return array
+
+
+def event_size_is(model_name: str, model: Any, size: int, what: str) -> None:
+    """Raise if the model's event size is known and is not `size`; `what` says what needs that size."""
+    found = event_size_of(model)
+    if found is not None and found != size:
+        raise ValueError(f"{what} needs a {size}-dimensional {model_name}, got one with event size {found}")
 
 
 def bijector(name: str, value: Any) -> Any:

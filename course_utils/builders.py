@@ -25,18 +25,21 @@ def soft_clamp(log_scale: tf.Tensor, log_scale_clamp: float) -> tf.Tensor:
 
 def make_base(event_size: int) -> tfd.Distribution:
     """Return the D-dimensional standard normal N(0, I) with `event_shape` [D]."""
-    event_size = _checks.positive_int("event_size", event_size)
+    event_size = _checks.event_size("event_size", event_size)
     return tfd.Sample(tfd.Normal(loc=0.0, scale=1.0), sample_shape=[event_size], name="base")
 
 
 def make_flow(bijector: tfb.Bijector, event_size: int) -> tfd.TransformedDistribution:
     """Return the flow x = bijector(z), z ~ N(0, I_D), as a `tfd.TransformedDistribution`."""
     _checks.bijector("bijector", bijector)
+    event_size = _checks.event_size("event_size", event_size)
+    _checks.event_size_is("bijector", bijector, event_size, f"make_flow(..., event_size={event_size})")
     return tfd.TransformedDistribution(distribution=make_base(event_size), bijector=bijector)
 
 
 def _initializer(seed: int | None) -> tf_keras.initializers.Initializer | str:
     """Glorot-uniform kernels, seeded when `seed` is given."""
+    seed = _checks.seed("seed", seed, optional=True)
     return "glorot_uniform" if seed is None else tf_keras.initializers.GlorotUniform(seed=seed)
 
 
@@ -48,7 +51,7 @@ def make_made(
     seed: int | None = None,
 ) -> tfb.AutoregressiveNetwork:
     """Return a MADE: output (batch, event_size, params), output i sees only inputs < i."""
-    event_size = _checks.positive_int("event_size", event_size)
+    event_size = _checks.event_size("event_size", event_size)
     if event_size < 2:
         raise ValueError(f"event_size must be at least 2 for an autoregressive network, got {event_size}")
     units = _checks.hidden_units("hidden_units", hidden_units)
@@ -141,6 +144,7 @@ class CouplingNetwork(tf.Module):
         seed: int | None = None,
     ):
         super().__init__(name="coupling_network")
+        self.event_size = num_masked + output_units
         self.shift_only = shift_only
         self.log_scale_clamp = log_scale_clamp
         layers = [
@@ -172,7 +176,7 @@ def make_real_nvp(
     seed: int | None = None,
 ) -> tfb.RealNVP:
     """Return a trainable RealNVP coupling layer (NICE when `shift_only`); default masks half."""
-    event_size = _checks.positive_int("event_size", event_size)
+    event_size = _checks.event_size("event_size", event_size)
     units = _checks.hidden_units("hidden_units", hidden_units)
     if num_masked is None and fraction_masked is None:
         fraction_masked = 0.5
@@ -277,14 +281,15 @@ def make_stack(
     layer's builder (for example `activation`, `log_scale_clamp`, `num_masked`).
     """
     _checks.one_of("kind", kind, KINDS)
-    num_layers = _checks.positive_int("num_layers", num_layers)
-    event_size = _checks.positive_int("event_size", event_size)
+    num_layers = _checks.positive_int("num_layers", num_layers, maximum=_checks.MAX_LAYERS)
+    event_size = _checks.event_size("event_size", event_size)
+    seed = _checks.seed("seed", seed, optional=True)
     if permutation is None:
         permutation = list(reversed(range(event_size)))
     permutation = _checks.permutation("permutation", permutation, event_size)
     applied_in_order: list[tfb.Bijector] = []
     for i in range(num_layers):
-        layer_seed = None if seed is None else seed + i
+        layer_seed = None if seed is None else (seed + i) % (_checks.MAX_SEED + 1)
         applied_in_order.append(make_layer(kind, event_size, hidden_units, seed=layer_seed, **kwargs))
         if i < num_layers - 1:
             applied_in_order.append(tfb.Permute(permutation=permutation))

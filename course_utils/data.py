@@ -34,6 +34,7 @@ _CHECKERBOARD_SIZE = 4  # squares per side, each of side 1, on [-2, 2]^2
 _PINWHEEL_ARMS = 5
 _PINWHEEL_RADIAL_STD = 0.3
 _PINWHEEL_RATE = 0.25
+MIN_NOISE = 1e-3  # thinner curves need too many quadrature nodes for their exact log_prob
 _MIN_NODES_PER_CURVE = 2048
 _NODES_PER_NOISE_WIDTH = 20  # quadrature nodes per `noise` of arc length, at least
 _CHUNK_ELEMENTS = 2**18  # (points, centres) blocks of 2 MB: small, and fastest (cache-sized)
@@ -62,8 +63,8 @@ class ToyData:
 
     def sample(self, n: int, seed: int) -> np.ndarray:
         """Draw n fresh float32 points of the same distribution, in the same coordinates as `x`."""
-        n = _checks.positive_int("n", n)
-        seed = _checks.non_negative_int("seed", seed)
+        n = _checks.positive_int("n", n, maximum=_checks.MAX_POINTS)
+        seed = _checks.seed("seed", seed)
         raw, _ = self._sample_raw(n, np.random.default_rng(seed))
         return ((raw - self.mean) / self.scale).astype(np.float32)
 
@@ -172,10 +173,10 @@ def eight_gaussians(n: int = 1000, noise: float = 0.1, seed: int = 0, standardiz
 
 def checkerboard(n: int = 1000, noise: float = 0.0, seed: int = 0, standardize: bool = True) -> ToyData:
     """Uniform on the 8 black squares of a 4x4 checkerboard on [-2, 2]^2; has no noise, so noise must be 0."""
-    n = _checks.positive_int("n", n)
+    n = _checks.positive_int("n", n, maximum=_checks.MAX_POINTS)
     if noise != 0:
         raise ValueError(f"noise must be 0 for checkerboard (its points are uniform on the squares), got {noise!r}")
-    seed = _checks.non_negative_int("seed", seed)
+    seed = _checks.seed("seed", seed)
     raw, _ = _sample_checkerboard(n, np.random.default_rng(seed))
     return _make_toy_data(
         "checkerboard",
@@ -213,11 +214,14 @@ def load(name: str, **kwargs) -> ToyData:
 
 def _check_common(n: int, noise: float, seed: int) -> tuple[int, float, int]:
     """Validate the arguments every noisy constructor takes."""
-    return (
-        _checks.positive_int("n", n),
-        _checks.positive_float("noise", noise),
-        _checks.non_negative_int("seed", seed),
-    )
+    n = _checks.positive_int("n", n, maximum=_checks.MAX_POINTS)
+    noise = _checks.positive_float("noise", noise)
+    if noise < MIN_NOISE:
+        raise ValueError(
+            f"noise must be at least {MIN_NOISE}, got {noise}: the exact density of a thinner curve would need "
+            f"{_node_count(2 * np.pi, noise):,} quadrature nodes (too much memory)"
+        )
+    return n, noise, _checks.seed("seed", seed)
 
 
 def _make_toy_data(

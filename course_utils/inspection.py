@@ -11,7 +11,7 @@ from course_utils._tf import ChainBase, tf, tfb
 def forward_stages(chain: tfb.Chain, z: tf.Tensor | np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Return [(name, samples)] after each bijector of `chain`, starting with the input `z`."""
     _checks.instance("chain", chain, ChainBase, "a tfp.bijectors.Chain")
-    x = tf.convert_to_tensor(z, dtype=tf.float32)
+    x = tf.constant(_checks.event_points("z", z, "chain", chain))
     stages = [("base", x.numpy())]
     for bijector in reversed(chain.bijectors):  # the last listed acts first
         x = bijector.forward(x)
@@ -22,7 +22,7 @@ def forward_stages(chain: tfb.Chain, z: tf.Tensor | np.ndarray) -> list[tuple[st
 def unchanged_dims(bijector: tfb.Bijector, x: tf.Tensor | np.ndarray) -> np.ndarray:
     """Return one bool per dimension: True where `bijector.forward` leaves that column of x exactly as it was."""
     _checks.bijector("bijector", bijector)
-    x = _checks.points("x", x)
+    x = _checks.event_points("x", x, "bijector", bijector)
     y = np.asarray(bijector.forward(tf.constant(x)))
     if y.shape != x.shape:
         raise ValueError(f"bijector.forward must keep the shape of x {x.shape}, got {y.shape}")
@@ -32,7 +32,7 @@ def unchanged_dims(bijector: tfb.Bijector, x: tf.Tensor | np.ndarray) -> np.ndar
 def jacobian(bijector: tfb.Bijector, x: tf.Tensor | np.ndarray) -> np.ndarray:
     """Return the (n, D, D) Jacobians d forward(x)_i / d x_j at each row of x, by automatic differentiation."""
     _checks.bijector("bijector", bijector)
-    x = tf.constant(_checks.points("x", x))
+    x = tf.constant(_checks.event_points("x", x, "bijector", bijector))
     with tf.GradientTape(persistent=True) as tape:  # persistent + no pfor: a loop over D outputs, fast for small D
         tape.watch(x)
         y = bijector.forward(x)
@@ -44,7 +44,7 @@ def jacobian(bijector: tfb.Bijector, x: tf.Tensor | np.ndarray) -> np.ndarray:
 def stage_jacobians(chain: tfb.Chain, z: tf.Tensor | np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Return [(name, (n, D, D) Jacobians)] of each bijector of `chain` at its own input, in the order they act."""
     _checks.instance("chain", chain, ChainBase, "a tfp.bijectors.Chain")
-    x = _checks.points("z", z)
+    x = _checks.event_points("z", z, "chain", chain)
     jacobians = []
     for bijector in reversed(chain.bijectors):  # the last listed acts first
         jacobians.append((bijector.name, jacobian(bijector, x)))

@@ -39,19 +39,20 @@ def entropy(data: ToyData, grid_size: int = 256) -> float:
 def heldout_nll(dist: HasLogProb, data: ToyData, n: int = 20000, seed: int = 12345) -> float:
     """Mean NLL (nats) of dist on n fresh points of the data's distribution; NaN or inf stay visible."""
     _check_model(dist)
+    _checks.instance("data", data, ToyData, "a course_utils.data.ToyData (e.g. data.two_moons())")
+    _checks.event_size_is("dist", dist, data.x.shape[1], f"the {data.x.shape[1]}-D points of {data.name}")
     return _mean_nll(dist, data.sample(n, seed))
 
 
 def nll(dist: HasLogProb, x: np.ndarray) -> float:
     """Mean of -dist.log_prob(x) in nats: NaN if any log_prob is NaN, inf if any is -inf."""
     _check_model(dist)
-    return _mean_nll(dist, _checks.points("x", x))
+    return _mean_nll(dist, _checks.event_points("x", x, "dist", dist))
 
 
 def _check_model(dist: Any) -> None:
     """Raise unless dist has a log_prob method."""
-    if not callable(getattr(dist, "log_prob", None)):
-        raise TypeError(f"dist must have a log_prob method (e.g. a tfp distribution), got {type(dist).__name__}")
+    _checks.has_method("dist", dist, "log_prob", "a tfp distribution")
 
 
 def _mean_nll(dist: HasLogProb, x: np.ndarray) -> float:

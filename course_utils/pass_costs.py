@@ -136,10 +136,10 @@ def measure_pass_costs(
     """
     _checks.one_of("kind", kind, AUTOREGRESSIVE_KINDS)
     event_sizes = _checks.sequence("event_sizes", event_sizes, "integers >= 2")
-    sizes = [_checks.positive_int(f"event_sizes[{i}]", size) for i, size in enumerate(event_sizes)]
+    sizes = [_checks.event_size(f"event_sizes[{i}]", size) for i, size in enumerate(event_sizes)]
     if min(sizes) < 2:
         raise ValueError(f"event_sizes must all be at least 2 (an autoregressive flow needs D >= 2), got {sizes}")
-    n = _checks.positive_int("n", n)
+    n = _checks.positive_int("n", n, maximum=_checks.MAX_POINTS)
     operations = _checks.sequence("operations", operations, f"operations drawn from {list(FLOW_OPERATIONS)}")
     operations = [_checks.one_of(f"operations[{i}]", op, FLOW_OPERATIONS) for i, op in enumerate(operations)]
     if timed is None:
@@ -147,8 +147,8 @@ def measure_pass_costs(
     if isinstance(timed, str):
         raise TypeError(f"timed must be a list of operations, got {timed!r}")
     timed = [_checks.one_of(f"timed[{i}]", op, operations) for i, op in enumerate(timed)]
-    repeats = _checks.positive_int("repeats", repeats)
-    seed = _checks.non_negative_int("seed", seed)
+    repeats = _checks.positive_int("repeats", repeats, maximum=1000)
+    seed = _checks.seed("seed", seed)
     costs = PassCosts(kind, sizes, n, {op: [] for op in operations}, {op: [] for op in timed})
     stateless_seed = tf.constant([seed, 0], tf.int32)
     rng = np.random.default_rng(seed)

@@ -112,3 +112,23 @@ def format_nll_table(
         overall = digits if isinstance(digits, int) else 3
         text.append(f"best possible NLL (the entropy of the data): {entropy:.{overall}f}")
     return "\n".join(text)
+
+
+class OutsideToleranceError(AssertionError):
+    """A measured number lies further from its expected value than the tolerance allows."""
+
+
+def expect_near(name: str, value: float, expected: float, tolerance: float) -> None:
+    """Raise OutsideToleranceError unless |value - expected| <= tolerance (NaN never is); print nothing."""
+    _checks.instance("name", name, str, "a string naming the quantity, such as 'held-out NLL'")
+    if not name.strip():
+        raise ValueError("name must name the quantity, such as 'held-out NLL', got an empty string")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"value must be a number, got {value!r} of type {type(value).__name__}")
+    expected = _checks.finite_float("expected", expected)
+    tolerance = _checks.positive_float("tolerance", tolerance)
+    if not abs(float(value) - expected) <= tolerance:  # written so that a NaN value fails too
+        raise OutsideToleranceError(
+            f"{name} is {float(value):.6g}, outside the expected {expected:g} ± {tolerance:g} "
+            f"(the range [{expected - tolerance:g}, {expected + tolerance:g}])"
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from course_utils.builders import make_default_flow, make_flow, make_stack
 from course_utils.data import split_rows
 
 SCHEDULES = ("constant", "cosine")
+OUTLIER_SCALES = 10.0  # rows farther than this many robust standard deviations get a warning
 SnapshotFn = Callable[[tfd.Distribution], np.ndarray]
 
 
@@ -41,20 +43,40 @@ class TrainingHistory:
 
 
 def _check_trainable(dist: tfd.Distribution, x: np.ndarray, name: str = "x") -> np.ndarray:
-    """Check that `dist` has variables to train and that `x` fits its event size."""
-    if not hasattr(dist, "log_prob") or not hasattr(dist, "trainable_variables"):
-        raise TypeError(f"dist must be a tfp distribution, got {type(dist).__name__}")
+    """Check that `dist` has variables to train and that `x` fits its event size; warn about far outliers."""
+    _checks.instance("dist", dist, tfd.Distribution, "a tfp distribution (e.g. builders.make_flow(...))")
     if not dist.trainable_variables:
         raise ValueError(
             "dist has no trainable variables, so training would change nothing. A bijector built on "
             "tfb.real_nvp_default_template hides its variables from TF2: use builders.make_real_nvp."
         )
-    event_size = int(dist.event_shape[-1]) if dist.event_shape.rank else None
-    return _checks.points(name, x, event_size, min_rows=2)
+    x = _checks.event_points(name, x, "dist", dist, min_rows=2)
+    _warn_far_points(name, x)
+    return x
+
+
+def _warn_far_points(name: str, x: np.ndarray) -> None:
+    """Warn when rows of x lie more than OUTLIER_SCALES robust standard deviations from the median."""
+    median = np.median(x, axis=0)
+    spread = 1.4826 * np.median(np.abs(x - median), axis=0)  # the median absolute deviation, scaled to a std
+    spread = np.where(spread > 0, spread, np.std(x, axis=0))
+    if not np.all(spread > 0):
+        return
+    far = np.any(np.abs(x - median) > OUTLIER_SCALES * spread, axis=1)
+    if far.any():
+        warnings.warn(
+            f"{int(far.sum())} of {len(x)} rows of {name} lie more than {OUTLIER_SCALES:g} standard deviations "
+            "from the median: such outliers can dominate the NLL and its gradients. Check the data "
+            "(a unit mix-up, a corrupt row?) and standardize it before training.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def default_snapshot_fn(n: int = 1000, seed: int = 0) -> SnapshotFn:
     """Return a snapshot function that pushes the same n base points through the flow each time."""
+    n = _checks.positive_int("n", n, maximum=_checks.MAX_POINTS)
+    seed = _checks.seed("seed", seed)
     z = None
 
     def snapshot(dist: tfd.Distribution) -> np.ndarray:
@@ -184,7 +206,7 @@ def train(
     noise_std = 0.0 if noise_std == 0 else _checks.positive_float("noise_std", noise_std)
     report_every = _checks.non_negative_int("report_every", report_every)
     optimizer = _adam(learning_rate, schedule, total_steps=epochs * math.ceil(len(train_x) / batch_size))
-    train_step, eval_loss = _compiled_steps(dist, optimizer, noise_std, _checks.non_negative_int("seed", seed))
+    train_step, eval_loss = _compiled_steps(dist, optimizer, noise_std, _checks.seed("seed", seed))
     snapshot_fn = snapshot_fn or default_snapshot_fn()
     history, best = TrainingHistory(method="tf.function step"), _BestWeights(dist.trainable_variables)
     rng, train_t, val_t = (
@@ -325,6 +347,7 @@ def fit_default_flow(
     is the recipe for 10,000 points and more.
     """
     x = _checks.points("x", x, min_rows=2)
+    seed = _checks.seed("seed", seed)
     if num_layers is None:
         dist = make_default_flow(event_size=x.shape[1], seed=seed)
     else:

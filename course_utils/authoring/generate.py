@@ -11,18 +11,35 @@ untouched; types set by hand are kept) and lose the cells' execution timestamps.
 
 In solutions/, an exercise cell (tag `exercise`) holds its answer between the lines
 `### BEGIN SOLUTION` and `### END SOLUTION`; a check cell (tag `exercise-check`) calls
-`exercises.check("ID", ...)`. notebooks/.generated.json records the hash of each notebook
-as generated, which is how a learner's edits are recognised and kept.
+`exercises.check("ID", ...)`.
+
+How a learner's edits are recognised: each generated notebook carries, in its metadata under
+`course_generated`, two digests of what was written: `sources_sha256`, over every cell's type and
+source, and `notebook_sha256`, over the whole notebook (this field aside). A notebook whose cells'
+types and sources still match `sources_sha256` is untouched: opening, running or saving it in
+Jupyter changes outputs and metadata only. Any change of a cell's source or type, or an added,
+removed or moved cell, is an edit. An untouched notebook gets every update of solutions/ (its
+outputs are replaced); an edited one is kept, and `--force` replaces it after a copy in
+notebooks/.backups/. `notebook_sha256` tells whether solutions/ changed since: if not, there is
+nothing to deliver and a learner's outputs stay. notebooks/.generated.json still records the
+sha256 of each file as written; it only matters for notebooks written before the digests were
+embedded. Without it nothing is lost; a damaged one is reported, ignored and written anew.
+
+`--check` exits 1 when notebooks/ misses what `generate` would write (a stale or missing notebook,
+a left-over one) or solutions/ is untidy; a notebook the learner edited is reported, not counted.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
+import itertools
 import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import nbformat
 
@@ -30,6 +47,19 @@ from course_utils.authoring.transforms import apply, conform, learner_notebook, 
 
 MANIFEST = ".generated.json"
 BACKUPS = ".backups"
+GENERATED_KEY = "course_generated"  # notebook metadata: {"sources_sha256": ..., "notebook_sha256": ...}
+_FORCE_HINT = "run with --force to replace it; a backup copy is kept"
+# Where a notebook of notebooks/ stands; see `statuses`.
+WRITTEN_BY_GENERATE = ("missing", "stale")  # generate writes these
+KEPT = ("edited", "yours", "unknown", "unreadable")  # a learner's (or unknowable) edits: only --force replaces them
+PROBLEMS = ("missing", "stale", "leftover")  # what --check and the in-step test fail on
+
+
+class Status(NamedTuple):
+    """Where one notebook of notebooks/ stands against what solutions/ generates."""
+
+    state: str  # current, untouched, missing, stale, edited, yours, unknown, unreadable, leftover, own
+    reason: str  # what to tell the learner or author, after the notebook's name
 
 
 def render(notebook: nbformat.NotebookNode) -> str:
@@ -42,62 +72,179 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def sources_digest(notebook: dict[str, Any]) -> str:
+    """Return the digest of every cell's type and source: what a learner's edit changes and a run does not."""
+    cells = [
+        [cell.get("cell_type"), "".join(src) if isinstance(src := cell.get("source", ""), list) else src]
+        for cell in notebook.get("cells", [])
+    ]
+    return _digest(json.dumps(cells))
+
+
+def stamp(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return a copy of a learner notebook that carries its digests under metadata[GENERATED_KEY]."""
+    stamped = copy.deepcopy(notebook)
+    stamped.metadata.pop(GENERATED_KEY, None)
+    digests = {"notebook_sha256": _digest(render(stamped)), "sources_sha256": sources_digest(stamped)}
+    stamped.metadata[GENERATED_KEY] = digests
+    return stamped
+
+
 def expected_notebooks(solutions_dir: Path) -> dict[str, str]:
     """Return {file name: text} of the learner notebooks that solutions_dir generates."""
     return {
-        path.name: render(learner_notebook(apply(nbformat.read(path, as_version=4), solution_transforms())))
+        path.name: render(stamp(learner_notebook(apply(nbformat.read(path, as_version=4), solution_transforms()))))
         for path in sorted(Path(solutions_dir).glob("*.ipynb"))
     }
 
 
+def read_manifest(notebooks_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """Return the digests in notebooks_dir/.generated.json and a line per problem with that file; never raises."""
+    path = Path(notebooks_dir) / MANIFEST
+    if not path.exists():
+        return {}, []
+    way_forward = (
+        "nothing is lost: the digests inside each notebook tell which ones you edited, a notebook without them "
+        "is kept, and `python -m course_utils.generate` writes a new file"
+    )
+    try:
+        recorded = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        return {}, [f"ignored {path}: it cannot be read ({error}); {way_forward}"]
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        return {}, [f"ignored {path}: it is not valid JSON ({error}); {way_forward}"]
+    if not isinstance(recorded, dict) or not all(isinstance(value, str) for value in recorded.values()):
+        shown = json.dumps(recorded)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return {}, [f"ignored {path}: it should map notebook file names to sha256 digests, got {shown}; {way_forward}"]
+    return recorded, []
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """Return a notebook's JSON; ValueError when it is not a notebook (no object, no list of cell objects)."""
+    notebook = json.loads(text)
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("metadata", {}), dict):
+        raise ValueError("not a JSON object with a metadata object")
+    cells = notebook.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+        raise ValueError("no list of cells")
+    return notebook
+
+
+def _compare(name: str, notebook: dict[str, Any], as_recorded: bool, expected: dict[str, str]) -> Status:
+    """Return the Status of a readable notebook that differs from `expected`'s digests' notebook."""
+    digests = notebook.get("metadata", {}).get(GENERATED_KEY)
+    stale = (
+        f"differs from what solutions/{name} generates and was not edited: `python -m course_utils.generate` updates it"
+    )
+    if not isinstance(digests, dict) or not isinstance(digests.get("sources_sha256"), str):
+        if as_recorded:  # written before the digests were embedded, and unchanged since
+            return Status("stale", stale)
+        reason = f"it holds no generator digest and {MANIFEST} has no record of it, so edits cannot be told apart"
+        return Status("unknown", f"{reason}: it is kept ({_FORCE_HINT})")
+    update = digests.get("notebook_sha256") != expected["notebook_sha256"]
+    if sources_digest(notebook) == digests["sources_sha256"]:
+        return Status("stale", stale) if update else Status("untouched", "not edited since it was generated")
+    if update:
+        return Status(
+            "edited",
+            f"edited since it was generated, and solutions/{name} changed since: your edits are kept ({_FORCE_HINT})",
+        )
+    return Status("yours", f"edited since it was generated: your edits are kept (nothing new in solutions/{name})")
+
+
+def _status(target: Path, expected: str, recorded: str | None) -> Status:
+    """Return where the notebook at `target` stands against the `expected` text; `recorded`: its manifest digest."""
+    if not target.exists():
+        return Status("missing", f"missing from {target.parent}")
+    try:
+        current = target.read_bytes().decode("utf-8")
+        if current == expected:
+            return Status("current", "as generated")
+        notebook = _parse(current)
+    except (OSError, ValueError) as error:  # ValueError: JSONDecodeError, UnicodeDecodeError, not a notebook
+        return Status("unreadable", f"it is not a readable notebook ({error}), so it is kept ({_FORCE_HINT})")
+    digests = json.loads(expected)["metadata"][GENERATED_KEY]
+    return _compare(target.name, notebook, _digest(current) == recorded, digests)
+
+
+def _extra_status(path: Path, recorded: dict[str, str]) -> Status:
+    """Return the Status of a notebook of notebooks/ that solutions/ does not generate."""
+    try:
+        generated = path.name in recorded or GENERATED_KEY in _parse(path.read_text(encoding="utf-8"))["metadata"]
+    except (OSError, ValueError, KeyError):
+        generated = False
+    if generated:
+        return Status("leftover", "has no counterpart in solutions/: left from a notebook since removed (delete it)")
+    return Status("own", "has no counterpart in solutions/ and was not generated: your own notebook, left alone")
+
+
+def _statuses(expected: dict[str, str], notebooks_dir: Path, recorded: dict[str, str]) -> dict[str, Status]:
+    """Return {file name: Status} for the `expected` notebooks, then for the others in notebooks_dir."""
+    found = {name: _status(notebooks_dir / name, text, recorded.get(name)) for name, text in expected.items()}
+    for path in sorted(notebooks_dir.glob("*.ipynb")):
+        if path.name not in expected:
+            found[path.name] = _extra_status(path, recorded)
+    return found
+
+
+def statuses(solutions_dir: Path, notebooks_dir: Path) -> dict[str, Status]:
+    """Return {file name: Status} of every notebook solutions_dir generates and every other one in notebooks_dir."""
+    notebooks_dir = Path(notebooks_dir)
+    return _statuses(expected_notebooks(solutions_dir), notebooks_dir, read_manifest(notebooks_dir)[0])
+
+
+def _timestamp() -> str:
+    """Return the current local time as the backups' names show it."""
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
 def _back_up(target: Path, notebooks_dir: Path) -> Path:
-    """Copy a learner's notebook to notebooks_dir/.backups/ under a time-stamped name; return the copy."""
-    backup = notebooks_dir / BACKUPS / f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
-    backup.parent.mkdir(exist_ok=True)
-    shutil.copy2(target, backup)
-    return backup
+    """Copy a learner's notebook to notebooks_dir/.backups/ under a time-stamped name no copy has; return the copy."""
+    folder, when, content = notebooks_dir / BACKUPS, _timestamp(), target.read_bytes()
+    folder.mkdir(exist_ok=True)
+    for number in itertools.count(1):
+        backup = folder / f"{target.stem}.{when}{'' if number == 1 else f'-{number}'}.ipynb"
+        try:
+            with backup.open("xb") as copied:  # "x": never over an earlier copy, even one made this second
+                copied.write(content)
+        except FileExistsError:
+            continue
+        shutil.copystat(target, backup)
+        return backup
+    raise AssertionError("unreachable")
 
 
 def generate(solutions_dir: Path, notebooks_dir: Path, force: bool = False) -> list[str]:
-    """Write notebooks_dir from solutions_dir, skipping (or with `force`, backing up) edited files."""
+    """Write notebooks_dir from solutions_dir, skipping (or with `force`, backing up) edited files; report each step."""
     notebooks_dir = Path(notebooks_dir)
     notebooks_dir.mkdir(parents=True, exist_ok=True)
-    manifest_path = notebooks_dir / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    report = []
-    for name, text in expected_notebooks(solutions_dir).items():
+    recorded, report = read_manifest(notebooks_dir)
+    expected, manifest = expected_notebooks(solutions_dir), dict(recorded)
+    for name, status in _statuses(expected, notebooks_dir, recorded).items():
         target = notebooks_dir / name
-        current = target.read_text() if target.exists() else None
-        if current == text:
-            manifest[name] = _digest(text)
-            continue
-        if current is not None and _digest(current) != manifest.get(name):
-            if not force:
-                report.append(
-                    f"kept {target}: it was changed since it was generated "
-                    "(run with --force to replace it; a backup copy is kept)"
-                )
-                continue
+        if status.state == "current":
+            manifest[name] = _digest(expected[name])
+        if status.state in KEPT and not force:
+            report += [] if status.state == "yours" else [f"kept {target}: {status.reason}"]
+        if status.state in KEPT and force:
             report.append(f"backed up your {target} to {_back_up(target, notebooks_dir)}")
-        target.write_text(text)
-        manifest[name] = _digest(text)
+        elif status.state not in WRITTEN_BY_GENERATE:  # as generated, untouched with nothing new, kept, or not ours
+            continue
+        target.write_text(expected[name], encoding="utf-8")
+        manifest[name] = _digest(expected[name])
         report.append(f"wrote {target}")
-    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    (notebooks_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return report
 
 
 def out_of_step(solutions_dir: Path, notebooks_dir: Path) -> list[str]:
-    """Return one line per notebook in notebooks_dir that differs from what solutions_dir generates."""
-    expected, notebooks_dir = expected_notebooks(solutions_dir), Path(notebooks_dir)
-    problems = [f"{name}: missing from {notebooks_dir}" for name in expected if not (notebooks_dir / name).exists()]
-    problems += [
-        f"{name}: differs from what solutions/{name} generates"
-        for name, text in expected.items()
-        if (notebooks_dir / name).exists() and (notebooks_dir / name).read_text() != text
-    ]
-    extra = {p.name for p in notebooks_dir.glob("*.ipynb")} - set(expected)
-    problems += [f"{name}: has no counterpart in solutions/" for name in sorted(extra)]
-    return problems
+    """Return one line per notebook that misses what solutions_dir generates: missing, stale or left over.
+
+    A notebook the learner edited is not out of step: `generate` keeps it (see `statuses`).
+    """
+    found = statuses(solutions_dir, notebooks_dir)
+    return [f"{name}: {status.reason}" for name, status in found.items() if status.state in PROBLEMS]
 
 
 def untidy(solutions_dir: Path) -> list[str]:
@@ -167,6 +314,18 @@ def _execute_selected(solutions_dir: Path, names: list[str]) -> None:
             print(f"executed {path} in {time.perf_counter() - start:.1f} s")
 
 
+def _check(solutions_dir: Path, notebooks_dir: Path) -> int:
+    """Print where notebooks/ stands, a learner's edits included; return 1 if it is out of step or untidy."""
+    recorded, lines = read_manifest(notebooks_dir)
+    found = _statuses(expected_notebooks(solutions_dir), Path(notebooks_dir), recorded)
+    lines += [f"{name}: {status.reason}" for name, status in found.items() if status.state in (*KEPT, "own")]
+    problems = [f"{name}: {status.reason}" for name, status in found.items() if status.state in PROBLEMS]
+    problems += untidy(solutions_dir)
+    in_step = "notebooks/ is in step with solutions/" + (" (your edits above aside)" if lines else "")
+    print("\n".join(lines + (problems or [in_step])))
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = _parser()
@@ -176,9 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     if not solutions_dir.is_dir():
         parser.error(f"{solutions_dir.absolute()} is not a folder: run from the course's folder or name it with --root")
     if args.check:
-        problems = out_of_step(solutions_dir, notebooks_dir) + untidy(solutions_dir)
-        print("\n".join(problems) or "notebooks/ is in step with solutions/")
-        return 1 if problems else 0
+        return _check(solutions_dir, notebooks_dir)
     if args.execute is not None:
         _execute_selected(solutions_dir, args.execute)
     report = tidy_solutions(solutions_dir) + generate(solutions_dir, notebooks_dir, force=args.force)

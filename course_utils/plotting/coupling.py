@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from course_utils import _checks
 from course_utils.plotting._figures import PANEL_INCHES, Limits, colorbar_axes, grid_columns, panel_figure
+from course_utils.plotting.maps import MAX_LINES
 
 
 def _coupling_shift_and_scale(bijector: Any, z1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,9 +100,9 @@ def plot_coupling_layer(
     Lines z0 = const (blue) stay where they are; each is only shifted and stretched along z1.
     """
     low, high = _checks.limits("lim", lim)
-    n_lines = _checks.positive_int("n_lines", n_lines, minimum=2)
-    n_samples = _checks.non_negative_int("n_samples", n_samples)
-    seed = _checks.non_negative_int("seed", seed)
+    n_lines = _checks.positive_int("n_lines", n_lines, minimum=2, maximum=MAX_LINES)
+    n_samples = _checks.non_negative_int("n_samples", n_samples, maximum=_checks.MAX_DRAWN)
+    seed = _checks.seed("seed", seed)
     if log_ratio_lim is not None:
         log_ratio_lim = _checks.positive_float("log_ratio_lim", log_ratio_lim)
     _checks.has_method("bijector", bijector, "forward", "a tfb.Bijector")

@@ -28,6 +28,9 @@ _NONFINITE_COLOR = "0.55"  # grey: not in the density colour map
 _DISTRIBUTION = "a tfd.Distribution"
 
 
+MAX_GRID_SIZE = 2000  # 4 million log_prob evaluations: more would take minutes and gigabytes
+
+
 def _distributions(value: Any) -> list[Any]:
     """Return `value` as a non-empty list of objects that have a log_prob method, or raise."""
     dists = _checks.one_or_more("dists", value)
@@ -54,7 +57,9 @@ def density_grid(dist: Any, xlim: Limits = (-4, 4), ylim: Limits = (-4, 4), grid
     """Return X, Y (grid_size x grid_size meshgrid) and dist.log_prob on it, from one batched call."""
     _checks.has_method("dist", dist, "log_prob", _DISTRIBUTION)
     xlim, ylim = _checks.limits("xlim", xlim), _checks.limits("ylim", ylim)
-    return _evaluate_grid(dist, xlim, ylim, _checks.positive_int("grid_size", grid_size, minimum=2))
+    _checks.event_size_is("dist", dist, 2, "density_grid (a 2-D grid)")
+    grid_size = _checks.positive_int("grid_size", grid_size, minimum=2, maximum=MAX_GRID_SIZE)
+    return _evaluate_grid(dist, xlim, ylim, grid_size)
 
 
 def _mass_on_grid(x: np.ndarray, y: np.ndarray, log_prob: np.ndarray) -> float:
@@ -120,9 +125,11 @@ def plot_density(
     RuntimeWarning unless `warn_nonfinite=False` (for a figure that shows such a flow on purpose).
     """
     dists = _distributions(dists)
+    for index, dist in enumerate(dists):
+        _checks.event_size_is(f"dists[{index}]", dist, 2, "plot_density (2-D densities)")
     titles = _checks.titles("titles", titles, len(dists))
     xlim, ylim = _checks.limits("xlim", xlim), _checks.limits("ylim", ylim)
-    grid_size = _checks.positive_int("grid_size", grid_size, minimum=2)
+    grid_size = _checks.positive_int("grid_size", grid_size, minimum=2, maximum=MAX_GRID_SIZE)
     ncols = grid_columns(ncols, len(dists))
     show_log = _checks.boolean("show_log", show_log)
     warn_nonfinite = _checks.boolean("warn_nonfinite", warn_nonfinite)

@@ -11,6 +11,8 @@ from matplotlib.figure import Figure
 from course_utils import _checks
 from course_utils.plotting._figures import PANEL_INCHES, Limits
 
+MAX_LINES = 200  # bands or grid lines: more are invisible and slow to draw
+
 
 def plot_change_of_variables_1d(bijector: Any, z_lim: Limits = (-3, 3), n_bands: int = 6) -> Figure:
     """Three panels: N(0, 1) cut into bands of equal width, the map x = f(z), and p(x) with the same bands.
@@ -19,8 +21,9 @@ def plot_change_of_variables_1d(bijector: Any, z_lim: Limits = (-3, 3), n_bands:
     the density drops, where it squeezes the band the density rises (p_x = p_z / |f'|).
     """
     z_low, z_high = _checks.limits("z_lim", z_lim)
-    n_bands = _checks.positive_int("n_bands", n_bands)
+    n_bands = _checks.positive_int("n_bands", n_bands, maximum=MAX_LINES)
     _checks.has_method("bijector", bijector, "forward", "a tfb.Bijector")
+    _checks.event_size_is("bijector", bijector, 1, "plot_change_of_variables_1d (a 1-D map)")
     z = np.linspace(z_low, z_high, 400, dtype=np.float32)
     x = np.asarray(bijector.forward(z))
     log_det = np.asarray(bijector.forward_log_det_jacobian(z, event_ndims=0)) * np.ones_like(z)
@@ -48,9 +51,11 @@ def plot_warped_grid(
 ) -> Figure:
     """Two panels: a grid and N(0, I) samples in z-space, and both pushed through a 2-D bijector."""
     low, high = _checks.limits("lim", lim)
-    n_lines = _checks.positive_int("n_lines", n_lines)
-    n_samples = _checks.positive_int("n_samples", n_samples)
+    n_lines = _checks.positive_int("n_lines", n_lines, maximum=MAX_LINES)
+    n_samples = _checks.positive_int("n_samples", n_samples, maximum=_checks.MAX_DRAWN)
+    seed = _checks.seed("seed", seed)
     _checks.has_method("bijector", bijector, "forward", "a tfb.Bijector")
+    _checks.event_size_is("bijector", bijector, 2, "plot_warped_grid (a 2-D grid)")
     t = np.linspace(low, high, 200, dtype=np.float32)
     levels = np.linspace(low, high, n_lines, dtype=np.float32)
     lines = [np.stack([t, np.full_like(t, v)], axis=1) for v in levels]

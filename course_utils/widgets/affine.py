@@ -50,8 +50,8 @@ def affine_flow_1d(
     """Sliders for x = shift + e^log_scale z, z ~ N(0, 1): base and transformed densities and the log-det, live."""
     controls = {"shift": slider("shift", shift, -2.5, 2.5), "log_scale": slider("log_scale", log_scale, -1.5, 0.5)}
     x_lim = _checks.limits("x_lim", x_lim)
-    n_samples = _checks.positive_int("n_samples", n_samples)
-    seed = _checks.non_negative_int("seed", seed)
+    n_samples = _checks.positive_int("n_samples", n_samples, maximum=_checks.MAX_DRAWN)
+    seed = _checks.seed("seed", seed)
 
     x = np.linspace(*x_lim, 1201)
     z_samples = standard_normal(n_samples, seed)

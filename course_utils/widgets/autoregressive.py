@@ -104,8 +104,8 @@ def autoregressive_2d(
     values = {"a": a, "s": s, "b0": b0, "b1": b1, "b2": b2, "t0": t0, "t1": t1}
     controls = {name: slider(name, values[name], *_RANGES[name]) for name in _RANGES}
     z_point = _checks.point("point", point)
-    n_samples = _checks.positive_int("n_samples", n_samples)
-    seed = _checks.non_negative_int("seed", seed)
+    n_samples = _checks.positive_int("n_samples", n_samples, maximum=_checks.MAX_DRAWN)
+    seed = _checks.seed("seed", seed)
 
     z = standard_normal(n_samples, seed, dims=2)
     lines = grid_lines((-2.5, 2.5), 11)

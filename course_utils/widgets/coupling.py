@@ -86,8 +86,8 @@ def coupling_layer(
 ) -> FlowWidget:
     """Controls for a 2-D affine coupling layer: pick the pass-through dimension, bend and scale the other one."""
     controls = _controls(passing, shift_offset, shift_bend, log_scale_offset, log_scale_slope)
-    n_samples = _checks.positive_int("n_samples", n_samples)
-    seed = _checks.non_negative_int("seed", seed)
+    n_samples = _checks.positive_int("n_samples", n_samples, maximum=_checks.MAX_DRAWN)
+    seed = _checks.seed("seed", seed)
 
     z = standard_normal(n_samples, seed, dims=2)
     lines = grid_lines((-2.5, 2.5), 11)

@@ -10,6 +10,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 
 from course_utils import _checks
+from course_utils.plotting.densities import MAX_GRID_SIZE
 from course_utils.training import SnapshotFn, TrainingHistory
 from course_utils.widgets._figures import DATA_COLOR, LEGEND_BELOW, SLIDER_STYLE, Limits, figure, style
 from course_utils.widgets.flow_widget import FlowWidget
@@ -18,7 +19,7 @@ from course_utils.widgets.flow_widget import FlowWidget
 def density_snapshot_fn(xlim: Limits = (-4.0, 4.0), ylim: Limits = (-4.0, 4.0), grid_size: int = 60) -> SnapshotFn:
     """Return a snapshot function for training.train that stores log_prob on a grid_size x grid_size grid."""
     xlim, ylim = _checks.limits("xlim", xlim), _checks.limits("ylim", ylim)
-    grid_size = _checks.positive_int("grid_size", grid_size, minimum=3)
+    grid_size = _checks.positive_int("grid_size", grid_size, minimum=3, maximum=MAX_GRID_SIZE)
     gx, gy = np.meshgrid(np.linspace(*xlim, grid_size), np.linspace(*ylim, grid_size))
     points = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 

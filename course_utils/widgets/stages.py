@@ -30,6 +30,7 @@ def chain_stages(
     stage: int | None = None,
 ) -> FlowWidget:
     """A stage slider walking samples z through a Chain bijector by bijector (inspection.forward_stages, run once)."""
+    _checks.event_size_is("chain", chain, 2, "chain_stages (2-D pictures)")
     z = _checks.points("z", z, 2)
     data_x = None if data_x is None else _checks.points("data_x", data_x, 2)
     xlim, ylim = _checks.limits("xlim", xlim), _checks.limits("ylim", ylim)

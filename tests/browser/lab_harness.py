@@ -1,6 +1,12 @@
-"""JupyterLab for the browser tests: from this venv, on a free localhost port with a token, always stopped."""
+"""JupyterLab for the browser tests: from this venv, on a free localhost port with a token, always stopped.
+
+The server runs in its own session (so that its kernels can be stopped as a group), and still never
+outlives pytest: on Linux it gets SIGTERM when the process that started it dies, even by SIGKILL
+(`prctl(PR_SET_PDEATHSIG)`), and a SIGTERM or SIGINT to pytest stops it before pytest exits.
+"""
 
 import contextlib
+import ctypes
 import json
 import os
 import secrets
@@ -8,16 +14,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import nbformat
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 START_TIMEOUT_S = 90
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def require_browser() -> None:
@@ -32,6 +41,68 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Return a preexec_fn that makes the child get SIGTERM when this process dies (Linux; None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child only calls it
+    parent = os.getpid()
+
+    def preexec() -> None:
+        """In the child, before exec: ask for SIGTERM at the parent's death; if it already died, stop now."""
+        if prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def launch(command: Sequence[str], cwd: Path, env: dict[str, str], log: IO[str]) -> subprocess.Popen:
+    """Start `command` in its own session, output to `log`, so that it dies when this process dies."""
+    return subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_die_with_parent(),
+    )
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Turn SIGTERM or SIGINT into KeyboardInterrupt: pytest stops, and `finally` blocks run on the way out."""
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+
+@contextlib.contextmanager
+def _interrupted_by_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGINT raise KeyboardInterrupt (main thread only); the old handlers come back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    for signum in previous:
+        signal.signal(signum, _interrupt)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+@contextlib.contextmanager
+def serving(command: Sequence[str], cwd: Path, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """Run `command` as a server (see `launch`) while inside; stop it on the way out, SIGTERM and SIGINT included."""
+    with log_path.open("w") as log, _interrupted_by_signals():
+        process = launch(command, cwd, env, log)
+        try:
+            yield process
+        finally:
+            _stop(process)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -102,13 +173,7 @@ def running_jupyterlab(tmp_path: Path, notebooks: dict[str, nbformat.NotebookNod
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
     ]
     log_path = tmp_path / "jupyterlab.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(process, base, token, log_path)
-            yield base, token
-        finally:
-            _stop(process)
+    with serving(command, root, env, log_path) as process:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(process, base, token, log_path)
+        yield base, token

@@ -1,6 +1,7 @@
 """Tests of course_utils.training: the compiled trainer, the Keras route, the default recipe, bad arguments."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -200,6 +201,33 @@ def test_a_diverging_learning_rate_is_caught_and_leaves_a_usable_flow(moons, val
         assert nll(dist, moons.x) == pytest.approx(initial_nll, abs=1e-6)
 
 
+def test_the_divergence_message_names_the_restored_weights_exactly(moons, capsys):
+    dist = small_flow("maf", log_scale_clamp=None)
+    history = training.train(dist, moons.x, epochs=50, learning_rate=10.0)
+    assert history.diverged
+    restored = "the initial weights" if history.best_epoch is None else f"the weights of epoch {history.best_epoch}"
+    assert history.stop_reason.endswith(f"; restored {restored}")
+    assert "None" not in history.stop_reason
+    assert capsys.readouterr().out.strip() == f"Training stopped: {history.stop_reason}."
+
+
+def test_far_outliers_in_the_data_give_a_warning_and_clean_data_none(moons):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # clean, standardized data: no warning at all
+        training.train(small_flow("maf"), moons.x, epochs=1)
+    x = moons.x.copy()
+    x[:5] = 1e4
+    with pytest.warns(UserWarning, match=r"5 of 1000 rows of x lie more than 10 standard deviations"):
+        training.train(small_flow("maf"), x, epochs=1)
+    with pytest.warns(UserWarning, match="5 of 1000 rows of x"):
+        training.train_keras(small_flow("maf"), x, epochs=1)
+
+
+def test_a_validation_split_that_leaves_no_training_rows_is_named():
+    with pytest.raises(ValueError, match=r"validation_split=0.6 leaves no training rows of 2"):
+        training.train(small_flow("maf"), np.zeros((2, 2), np.float32), epochs=1, validation_split=0.6)
+
+
 # --- the Keras route ---------------------------------------------------------------------------------
 
 
@@ -311,3 +339,21 @@ def test_fit_default_flow_rejects_bad_data_naming_x(x):
 def test_fit_default_flow_passes_overrides_through_the_checks(argument, value):
     with pytest.raises((ValueError, TypeError), match=argument):
         training.fit_default_flow(GOOD_X, **{argument: value})
+
+
+def test_train_keras_after_a_divergence_restores_finite_weights_and_says_so(moons, capsys):
+    dist = small_flow("maf", log_scale_clamp=None)
+    initial = weights(dist)
+    history = training.train_keras(dist, moons.x, epochs=50, learning_rate=10.0)
+    assert history.diverged and len(history.epochs) < 50
+    assert all(np.all(np.isfinite(w)) for w in weights(dist))
+    assert np.all(np.isfinite(dist.log_prob(moons.x).numpy()))
+    restored = "the initial weights" if history.best_epoch is None else f"the weights of epoch {history.best_epoch}"
+    assert history.stop_reason.endswith(f"; restored {restored}")
+    assert capsys.readouterr().out.strip().endswith(f"restored {restored}.")
+    if history.best_epoch is None:
+        for w, w0 in zip(weights(dist), initial, strict=True):
+            np.testing.assert_array_equal(w, w0)
+    else:
+        watched = history.val_loss or history.train_loss
+        assert nll(dist, moons.x[-200:]) == pytest.approx(watched[history.best_epoch - 1], abs=1e-4)

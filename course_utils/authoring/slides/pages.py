@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +27,11 @@ def solution_paths(solutions_dir: Path, names: Sequence[str] | None) -> list[Pat
             )
         paths = [p for p in paths if p.stem in names or p.name in names]
     return paths
+
+
+def href(file_name: str) -> str:
+    """Return a file name as an attribute's value: URL-quoted (spaces, quotes, `&`, `#`), then HTML-escaped."""
+    return html.escape(urllib.parse.quote(file_name), quote=True)
 
 
 def page_transforms(answers: bool) -> list[Preprocessor]:
@@ -57,17 +63,20 @@ def summary_of(notebook: nbformat.NotebookNode) -> str:
 
 
 def index_page(title: str, entries: Sequence[tuple[str, str, str]], note: str, mathjax_url: str) -> str:
-    """Return an HTML page listing (href, title, Markdown summary) entries in order, math typeset locally."""
+    """Return an HTML page listing (file name, title, Markdown summary) entries in order, math typeset locally.
+
+    File names are URL-quoted and titles escaped; the summaries are the author's Markdown, rendered.
+    """
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     items = "\n".join(
-        f'<li><a href="{html.escape(href)}">{html.escape(name)}</a>{markdown2html_mistune(summary)}</li>'
-        for href, name, summary in entries
+        f'<li><a href="{href(file_name)}">{html.escape(name)}</a>{markdown2html_mistune(summary)}</li>'
+        for file_name, name, summary in entries
     )
     mathjax = (
         '<script type="text/x-mathjax-config">MathJax.Hub.Config({tex2jax: {inlineMath: '
         "[['$','$'], ['\\\\(','\\\\)']], processEscapes: true}, messageStyle: 'none'});</script>\n"
-        f'<script src="{html.escape(mathjax_url)}"></script>'
+        f'<script src="{html.escape(mathjax_url, quote=True)}"></script>'
     )
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'

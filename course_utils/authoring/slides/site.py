@@ -18,6 +18,7 @@ from traitlets.config import Config
 
 from course_utils.authoring.slides.pages import (
     SOLUTIONS_DIR,
+    href,
     index_page,
     page_transforms,
     solution_paths,
@@ -61,9 +62,11 @@ def _navigation(paths: Sequence[Path], titles: Sequence[str], index: int) -> str
     """Return the links of page `index`: the previous notebook, the contents, the next notebook."""
     links = ['<a href="index.html">Contents</a>']
     if index > 0:
-        links.insert(0, f'<a href="{paths[index - 1].stem}.html" rel="prev">← {html.escape(titles[index - 1])}</a>')
+        before, title = href(f"{paths[index - 1].stem}.html"), html.escape(titles[index - 1])
+        links.insert(0, f'<a href="{before}" rel="prev">← {title}</a>')
     if index + 1 < len(paths):
-        links.append(f'<a href="{paths[index + 1].stem}.html" rel="next">{html.escape(titles[index + 1])} →</a>')
+        after, title = href(f"{paths[index + 1].stem}.html"), html.escape(titles[index + 1])
+        links.append(f'<a href="{after}" rel="next">{title} →</a>')
     return "".join(links)
 
 

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 # Packages served locally to decks and site: npm name -> exact version.
@@ -95,8 +96,8 @@ def fetch_vendor(vendor_dir: Path = VENDOR_DIR, npm: str = "npm", timeout: int =
 
 
 def vendor_urls(out_dir: Path, vendor_dir: Path) -> dict[str, str]:
-    """Return the vendor URLs as seen from pages in out_dir (relative, so build/ can move)."""
-    prefix = Path(os.path.relpath(vendor_dir, out_dir)).as_posix()
+    """Return the vendor URLs as seen from pages in out_dir (relative, so build/ can move; URL-quoted)."""
+    prefix = urllib.parse.quote(Path(os.path.relpath(vendor_dir, out_dir)).as_posix())
     return {
         "reveal": f"{prefix}/reveal.js",
         "require": f"{prefix}/requirejs/require.js",

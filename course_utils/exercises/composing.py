@@ -10,6 +10,7 @@ import numpy as np
 from course_utils import builders
 from course_utils._tf import tf, tfb
 from course_utils.exercises import Case, Exercise, register
+from course_utils.exercises.flow_review import describe, never_raises, read_count
 
 
 def chain_list(layers: Sequence[tfb.Bijector], permutation: Sequence[int]) -> list[tfb.Bijector]:
@@ -46,30 +47,57 @@ def _describe(bijector: Any) -> str:
     return getattr(bijector, "name", type(bijector).__name__)
 
 
+def _same_bijector(got: Any, expected: tfb.Bijector, event_size: int) -> bool:
+    """True when `got` is the given layer (or a Permute with the same permutation): same name, same forward map."""
+    if isinstance(expected, tfb.Permute):
+        return (
+            isinstance(got, tfb.Permute)
+            and np.asarray(got.permutation).tolist() == np.asarray(expected.permutation).tolist()
+        )
+    if got is expected:
+        return True
+    if not isinstance(got, tfb.Bijector) or got.name != expected.name:
+        return False
+    probe = np.linspace(-1.0, 1.0, event_size, dtype=np.float32)[None]
+    return np.allclose(got.forward(probe), expected.forward(probe))
+
+
+def _order_reason(got: list, expected: list[tfb.Bijector], case: Case) -> str | None:
+    """Why a list of the right length is in the wrong order, or None if it is right."""
+    size = len(case.kwargs["permutation"])
+    got_names, want_names = [_describe(b) for b in got], [_describe(b) for b in expected]
+    for position, (g, e) in enumerate(zip(got, expected, strict=True)):
+        if _same_bijector(g, e, size):
+            continue
+        if isinstance(e, tfb.Permute) and not isinstance(g, tfb.Permute):
+            why = f"position {position} should be a tfb.Permute"
+        elif isinstance(e, tfb.Permute):
+            why = f"use the permutation you were given, {list(case.kwargs['permutation'])}"
+        elif all(_same_bijector(a, b, size) for a, b in zip(reversed(got), expected, strict=True)):
+            why = "tfb.Chain applies the LAST bijector of its list first, so reverse the list"
+        elif getattr(g, "name", None) == e.name:
+            why = f"position {position} is a new bijector named {e.name}: put the given layer objects in the list"
+        else:
+            why = f"position {position} should be the layer {e.name}"
+        return f"{why}; expected {want_names}, got {got_names}"
+    return None
+
+
+@never_raises
 def _same_chain(got: Any, expected: list[tfb.Bijector], case: Case) -> str | None:
-    """Accept a list (or a tfb.Chain) holding the given layers and Permutes in the order tfb.Chain needs."""
-    if hasattr(got, "bijectors") and not isinstance(got, (list, tuple)):
+    """Accept a list or tuple (or a tfb.Chain) of the given layers and Permutes in the order tfb.Chain needs."""
+    if isinstance(got, tfb.Chain):
         got = list(got.bijectors)
     if not isinstance(got, (list, tuple)):
-        return f"the answer returned {type(got).__name__}; return a list of bijectors for tfb.Chain"
-    got_names = [_describe(b) for b in got]
-    want_names = [_describe(b) for b in expected]
-    summary = f"expected the order {want_names}, got {got_names}"
+        return f"your function returned {describe(got)}; return a list of bijectors for tfb.Chain"
+    if not all(isinstance(b, tfb.Bijector) for b in got):
+        return "every item of the list must be a bijector (the layers and tfb.Permute objects), not a list or name"
     if len(got) != len(expected):
-        if len(got) == len(expected) + 2 or len(got) == len(expected) + 1:
-            return f"{summary}: a Permute goes only BETWEEN two layers, not before the first or after the last"
-        return f"{summary}: {len(case.kwargs['layers'])} layers need {len(expected)} bijectors"
-    for position, (g, e) in enumerate(zip(got, expected, strict=True)):
-        if isinstance(e, tfb.Permute):
-            if not isinstance(g, tfb.Permute):
-                return f"{summary}: position {position} should be a tfb.Permute"
-            if np.asarray(g.permutation).tolist() != np.asarray(e.permutation).tolist():
-                return f"{summary}: use the permutation you were given, {list(case.kwargs['permutation'])}"
-        elif g is not e:
-            if want_names == list(reversed(got_names)):
-                return f"{summary}: tfb.Chain applies the LAST bijector of its list first, so reverse the list"
-            return f"{summary}: position {position} should be the layer {e.name}"
-    return None
+        summary = f"expected {[_describe(b) for b in expected]}, got {[_describe(b) for b in got]}"
+        if len(got) in (len(expected) + 1, len(expected) + 2):
+            return f"a Permute goes only BETWEEN two layers, not before the first or after the last; {summary}"
+        return f"{len(case.kwargs['layers'])} layers need {len(expected)} bijectors; {summary}"
+    return _order_reason(list(got), expected, case)
 
 
 register(
@@ -78,8 +106,14 @@ register(
         title="the bijector list for tfb.Chain",
         reference=chain_list,
         cases=_chain_cases,
-        hint="build the list in the order the bijectors act (layer 1, Permute, layer 2, Permute, ..., last layer, "
-        "no Permute at the ends), then reverse it: tfb.Chain([f2, f1]) computes f2(f1(z)).",
+        hint=(
+            "tfb.Chain applies the bijector listed LAST first; build the list in the order the layers act, with a"
+            " Permute between two layers, then think about the order Chain wants."
+        ),
+        hints=(
+            "build the list in the order the bijectors act (layer 1, Permute, layer 2, Permute, ..., last layer, "
+            "no Permute at the ends), then reverse it: tfb.Chain([f2, f1]) computes f2(f1(z)).",
+        ),
         compare=_same_chain,
     )
 )
@@ -113,27 +147,37 @@ def _stage_cases() -> list[Case]:
     ]
 
 
-def _same_stages(got: Any, expected: list[np.ndarray], case: Case) -> str | None:
-    """Accept a list of K + 1 arrays equal to the reference's stages; name the usual mistakes."""
+def _stack_stages(got: Any) -> tuple[np.ndarray | None, str | None]:
+    """The stages as one float64 array (K + 1, n, D), or a reason."""
+    if got is None or isinstance(got, (str, dict, tfb.Bijector)) or not hasattr(got, "__iter__"):
+        return None, f"your function returned {describe(got)}; return a list of arrays, one per stage, shaped like z"
     try:
-        got_array = np.asarray([np.asarray(stage, dtype=np.float64) for stage in got])
+        return np.asarray([np.asarray(stage, dtype=np.float64) for stage in got]), None
     except (TypeError, ValueError):
-        return f"the answer returned {type(got).__name__}; return a list of arrays, one per stage, each shaped like z"
-    expected_array = np.asarray(expected, dtype=np.float64)
+        return None, f"your function returned {describe(got)}; return a list of arrays, one per stage, shaped like z"
+
+
+@never_raises
+def _same_stages(got: Any, expected: list[np.ndarray], case: Case) -> str | None:
+    """Accept K + 1 arrays (a list, tuple or stacked array) equal to the reference's stages; name the usual mistakes."""
+    got_array, reason = _stack_stages(got)
+    if reason is not None:
+        return reason
+    expected_array, z = np.asarray(expected, dtype=np.float64), np.asarray(case.kwargs["z"], np.float64)
     n_bijectors = len(case.kwargs["chain"].bijectors)
     if got_array.shape[0] == n_bijectors and got_array.shape[1:] == expected_array.shape[1:]:
+        if np.allclose(got_array[0], z):
+            return f"{n_bijectors} stages returned, expected {n_bijectors + 1}: the last bijector's output is missing"
         return f"{n_bijectors} stages returned, expected {n_bijectors + 1}: start the list with z itself"
     if got_array.shape != expected_array.shape:
         return f"the stages have shape {got_array.shape}, expected {expected_array.shape} (K + 1 arrays shaped like z)"
     if np.allclose(got_array, expected_array, atol=1e-4, rtol=1e-4):
         return None
-    wrong_order = stage_samples(tfb.Chain(list(reversed(case.kwargs["chain"].bijectors))), case.kwargs["z"])
+    wrong_order = stage_samples(tfb.Chain(list(reversed(case.kwargs["chain"].bijectors))), z)
     if np.allclose(got_array, np.asarray(wrong_order), atol=1e-4, rtol=1e-4):
         return "the bijectors were applied in list order: tfb.Chain applies the LAST one first, loop over reversed(...)"
-    first_bad = int(
-        np.argmax([not np.allclose(g, e, atol=1e-4, rtol=1e-4) for g, e in zip(got_array, expected_array, strict=True)])
-    )
-    return f"stage {first_bad} differs (stage 0 is z, stage k the output of the k-th bijector to act)"
+    close = [np.allclose(g, e, atol=1e-4, rtol=1e-4) for g, e in zip(got_array, expected_array, strict=True)]
+    return f"stage {close.index(False)} differs (stage 0 is z, stage k the output of the k-th bijector to act)"
 
 
 register(
@@ -142,8 +186,13 @@ register(
         title="the samples after every stage",
         reference=stage_samples,
         cases=_stage_cases,
-        hint="start with [z]; then for bijector in reversed(chain.bijectors): x = bijector.forward(x) and append it. "
-        "The last stage must equal chain.forward(z).",
+        hint=(
+            "walk z through the chain's bijectors in the order they act, keeping every intermediate result, z included."
+        ),
+        hints=(
+            "start with [z]; then for bijector in reversed(chain.bijectors): x = bijector.forward(x) and append it. "
+            "The last stage must equal chain.forward(z).",
+        ),
         compare=_same_stages,
     )
 )
@@ -160,37 +209,40 @@ def best_epoch(val_loss: Sequence[float]) -> int:
 
 
 def _best_epoch_cases() -> list[Case]:
-    """Inputs for 07.3: a plain U shape, a tie, NaN and inf from a diverged run, a long noisy curve."""
+    """Inputs for 07.3: a U shape, a tie, NaN and inf, NaN first, the best first and last, a long noisy curve."""
     rng = np.random.default_rng(10)
     epochs = np.arange(1, 301)
     noisy = 1.2 + 1.5 * np.exp(-epochs / 40) + 0.0004 * np.maximum(epochs - 150, 0) + 0.01 * rng.normal(size=300)
+    nan, inf = float("nan"), float("inf")
     return [
         Case(dict(val_loss=[2.9, 2.4, 2.1, 2.2, 2.6]), "a U-shaped curve"),
         Case(dict(val_loss=[2.0, 1.5, 1.5, 1.7]), "a tie: restore the earlier epoch"),
-        Case(dict(val_loss=[2.5, 2.2, float("nan"), 1.9, float("inf"), 2.0]), "a run with NaN and inf losses"),
+        Case(dict(val_loss=[2.5, 2.2, nan, 1.9, inf, 2.0]), "a run with NaN and inf losses"),
+        Case(dict(val_loss=[nan, 2.4, 2.2, 2.3]), "the first epoch's loss is NaN"),
+        Case(dict(val_loss=[1.1, 1.4, 1.6, 1.9]), "the best epoch is the first"),
+        Case(dict(val_loss=[3.0, 2.6, inf, 2.1]), "the best epoch is the last, after an inf"),
         Case(dict(val_loss=noisy.tolist()), "300 noisy epochs that overfit after about 150"),
     ]
 
 
+@never_raises
 def _same_epoch(got: Any, expected: int, case: Case) -> str | None:
-    """Accept the same epoch number; name the off-by-one and the NaN mistakes."""
-    try:
-        got_int = int(got)
-    except (TypeError, ValueError):
-        return f"the answer returned {type(got).__name__}; return one epoch number (an int)"
-    if got_int != got:
-        return f"{got!r} is not a whole epoch number"
+    """Accept the same epoch number in any whole-number form; name the off-by-one, the NaN and the tie mistakes."""
+    got_int, reason = read_count(got)
+    if reason is not None:
+        return f"{reason} (one epoch number)"
     if got_int == expected:
         return None
     losses = np.asarray(case.kwargs["val_loss"], dtype=np.float64)
-    if 1 <= got_int <= len(losses) and not np.isfinite(losses[got_int - 1]):
-        return f"epoch {got_int} has a loss of {losses[got_int - 1]}: skip NaN and inf (np.argmin picks a NaN)"
+    loss = losses[got_int - 1] if 1 <= got_int <= len(losses) else None
+    if loss is not None and not np.isfinite(loss):
+        return f"epoch {got_int} has a loss of {loss}: skip NaN and inf (np.argmin picks a NaN)"
     if got_int == expected - 1:
         return "off by one: epochs are counted from 1, so the epoch is the index + 1"
-    return (
-        f"epoch {got_int} has a validation loss of {losses[got_int - 1] if 1 <= got_int <= len(losses) else '?'}, "
-        f"epoch {expected} a lower one ({losses[expected - 1]:.4f})"
-    )
+    if loss is not None and loss == losses[expected - 1]:
+        return f"epochs {expected} and {got_int} tie: restore the earliest"
+    shown = "no such epoch" if loss is None else f"a validation loss of {loss:.4f}"
+    return f"epoch {got_int} has {shown}, epoch {expected} a lower one ({losses[expected - 1]:.4f})"
 
 
 register(
@@ -199,8 +251,14 @@ register(
         title="the epoch to restore",
         reference=best_epoch,
         cases=_best_epoch_cases,
-        hint="replace NaN and inf by +inf (np.where(np.isfinite(v), v, np.inf)) or use np.nanargmin, take the index of "
-        "the minimum (np.argmin returns the first one, the earliest epoch), and add 1: epochs count from 1.",
+        hint=(
+            "the best epoch is the one with the lowest validation loss, ignoring losses that are not finite; "
+            "epochs count from 1."
+        ),
+        hints=(
+            "replace NaN and inf by +inf (np.where(np.isfinite(v), v, np.inf)) or use np.nanargmin, take the index of "
+            "the minimum (np.argmin returns the first one, the earliest epoch), and add 1: epochs count from 1.",
+        ),
         compare=_same_epoch,
     )
 )

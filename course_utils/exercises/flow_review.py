@@ -1,12 +1,171 @@
-"""Exercises of notebook 01 (review of normalizing flows)."""
+"""Exercises of notebook 01 (review of normalizing flows), and the helpers every notebook's checks use to read
+a learner's answer: numbers in any form (lists, NumPy scalars, 0-d arrays, tensors, float64), whole counts,
+and known wrong answers named by what went wrong. A comparison returns a reason and never raises.
+"""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
 from course_utils._tf import tf, tfb, tfd
 from course_utils.exercises import Case, Exercise, register
+
+Compare = Callable[[Any, Any, Case], "str | None"]
+
+# ---------------------------------------------------------------- reading a learner's answer
+
+
+def describe(value: Any) -> str:
+    """Return 'None', 'a dict' or 'a ndarray of shape (3, 2)': what came back, for a message."""
+    if value is None:
+        return "None"
+    shape = getattr(value, "shape", None)
+    shown = f" of shape {tuple(shape)}" if shape is not None and len(tuple(shape)) > 0 else ""
+    return f"a {type(value).__name__}{shown}"
+
+
+def odd_answer(got: Any) -> str | None:
+    """A reason when `got` holds no numbers at all: None, a distribution, a bijector, a function, a dict, a string."""
+    if got is None:
+        return "your function returned None: did you forget `return`?"
+    if isinstance(got, tfd.Distribution):
+        return f"your function returned a distribution ({type(got).__name__}), not numbers: sample or evaluate it"
+    if isinstance(got, tfb.Bijector) or callable(got):
+        return f"your function returned {describe(got)}, not numbers: call it"
+    if isinstance(got, (str, bytes, dict, set)):
+        return f"your function returned {describe(got)}, not numbers"
+    return None
+
+
+def read_numbers(got: Any) -> tuple[np.ndarray | None, str | None]:
+    """Return (float64 array, None) for any array-like answer, or (None, reason)."""
+    reason = odd_answer(got)
+    if reason is not None:
+        return None, reason
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(got, dtype=np.float64), None
+    except (TypeError, ValueError, OverflowError):
+        return None, f"your function returned {describe(got)}, not an array of numbers"
+
+
+def read_count(got: Any) -> tuple[int | None, str | None]:
+    """Return (int, None) for a whole number (int, 2.0, NumPy scalar, 0-d array, tensor), or (None, reason)."""
+    if got is None or isinstance(got, (bool, np.bool_, str, bytes, dict)):
+        return None, f"your function returned {describe(got)}, expected one whole number"
+    try:
+        array = np.asarray(got)
+    except (TypeError, ValueError):
+        return None, f"your function returned {describe(got)}, expected one whole number"
+    if array.ndim != 0 or array.dtype.kind not in "iuf":
+        return None, f"your function returned {describe(got)}, expected one whole number"
+    value = float(array)
+    if not np.isfinite(value) or value != round(value):
+        return None, f"{value:g} is not a whole number: expected a count"
+    return int(value), None
+
+
+def _shape_reason(got: tuple, expected: tuple) -> str:
+    """Say that the shapes differ, with the likely cause where the shapes show it."""
+    reason = f"the shape is {got}, expected {expected}"
+    if got == expected + (1,):
+        return f"{reason}: drop the trailing axis of length 1 (keepdims?)"
+    if len(got) == len(expected) + 1 and got[: len(expected)] == expected:
+        return f"{reason}: one value per row, so reduce over the last axis"
+    if got == expected[::-1] and len(got) > 1:
+        return f"{reason} (transposed?)"
+    if len(got) == 0 and len(expected) > 0:
+        return f"{reason}: one number came back where {int(np.prod(expected))} are expected"
+    return reason
+
+
+def _broadcasts(got: tuple, expected: tuple) -> bool:
+    """True when an array of shape `got` broadcasts to exactly `expected` (a scalar for a constant, for example)."""
+    try:
+        return np.broadcast_shapes(got, expected) == expected
+    except ValueError:
+        return False
+
+
+def compare_numbers(
+    got: Any, expected: Any, rtol: float = 1e-4, atol: float = 1e-4, broadcast: bool = False
+) -> str | None:
+    """None when `got` equals `expected` within tolerances (shapes equal, or broadcasting when allowed), else why."""
+    got_array, reason = read_numbers(got)
+    if reason is not None:
+        return reason
+    want = np.asarray(expected, dtype=np.float64)
+    note = ""
+    if got_array.shape != want.shape:
+        if not (broadcast and _broadcasts(got_array.shape, want.shape)):
+            return _shape_reason(got_array.shape, want.shape)
+        note = f" (your shape {got_array.shape} was broadcast to {want.shape}: one value per row is expected)"
+        got_array = np.broadcast_to(got_array, want.shape)
+    bad = ~np.isfinite(got_array) & np.isfinite(want)
+    if bad.any():
+        kind = "NaN" if np.isnan(got_array[bad]).any() else "inf"
+        return f"the result holds {kind} ({int(bad.sum())} of {want.size} values)"
+    if not np.allclose(got_array, want, rtol=rtol, atol=atol, equal_nan=True):
+        worst = float(np.nanmax(np.abs(got_array - want))) if want.size else 0.0
+        return f"the values differ (largest difference {worst:.3g}, tolerance {atol:g} + {rtol:g}*|expected|){note}"
+    return None
+
+
+def name_mistake(
+    got: Any, candidates: Mapping[str, Callable[[], Any]], rtol: float = 1e-4, atol: float = 1e-4
+) -> str | None:
+    """The reason of the first known wrong answer (computed lazily) that `got` equals, else None."""
+    got_array, reason = read_numbers(got)
+    if reason is not None:
+        return None
+    for why, wrong in candidates.items():
+        try:
+            want = np.asarray(wrong(), dtype=np.float64)
+        except Exception:  # a candidate that cannot be computed names nothing
+            continue
+        if want.shape == got_array.shape and np.all(np.isfinite(want)):
+            if np.allclose(got_array, want, rtol=rtol, atol=atol):
+                return why
+    return None
+
+
+def never_raises(compare: Compare) -> Compare:
+    """Wrap a comparison so that a value it did not foresee gives a reason instead of an exception."""
+
+    @functools.wraps(compare)
+    def safe(got: Any, expected: Any, case: Case) -> str | None:
+        try:
+            return compare(got, expected, case)
+        except Exception as error:  # the learner must get a message, not a traceback
+            return f"your function returned {describe(got)}, which could not be checked ({type(error).__name__})"
+
+    return safe
+
+
+def numbers_compare(
+    candidates: Callable[[Case], Mapping[str, Callable[[], Any]]] | None = None,
+    broadcast: bool = False,
+    rtol: float = 1e-4,
+    atol: float = 1e-4,
+) -> Compare:
+    """A comparison of numbers within tolerances that names a known mistake (from `candidates(case)`) when it can."""
+
+    @never_raises
+    def compare(got: Any, expected: Any, case: Case) -> str | None:
+        reason = compare_numbers(got, expected, rtol, atol, broadcast)
+        if reason is None or candidates is None or reason.startswith("your function returned"):
+            return reason
+        return name_mistake(got, candidates(case), rtol, atol) or reason
+
+    return compare
+
+
+# ---------------------------------------------------------------- 01.1 the log-density of an affine flow
 
 
 def affine_log_prob(x: np.ndarray, shift: float, log_scale: float) -> np.ndarray:
@@ -26,38 +185,117 @@ def _affine_cases() -> list[Case]:
     ]
 
 
+def _affine_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
+    """Known wrong answers of 01.1, each with its reason."""
+    x, shift, log_scale = np.asarray(case.kwargs["x"], np.float64), case.kwargs["shift"], case.kwargs["log_scale"]
+    z = (x - shift) * np.exp(-log_scale)
+    constant = -0.5 * np.log(2 * np.pi)
+    return {
+        "the -log_scale term is missing": lambda: -0.5 * z**2 + constant,
+        "the log-det enters with a minus sign: -log_scale, not +log_scale": lambda: -0.5 * z**2 + constant + log_scale,
+        "z = (x - shift) / exp(log_scale): divide by the scale, do not multiply": lambda: (
+            -0.5 * ((x - shift) * np.exp(log_scale)) ** 2 + constant - log_scale
+        ),
+        "undo the shift first: z = (x - shift) / exp(log_scale)": lambda: (
+            -0.5 * (x * np.exp(-log_scale) - shift) ** 2 + constant - log_scale
+        ),
+        "the normalising constant -0.5 log(2 pi) is missing": lambda: -0.5 * z**2 - log_scale,
+        "this is the density, not its log": lambda: np.exp(-0.5 * z**2 + constant - log_scale),
+    }
+
+
 register(
     Exercise(
         id="01.1",
         title="log-density of an affine flow",
         reference=affine_log_prob,
         cases=_affine_cases,
-        hint="invert the flow, z = (x - shift) / exp(log_scale), then log p(x) = log N(z; 0, 1) - log_scale. "
-        "Remember the -log_scale term: a stretched density is lower.",
+        hint=(
+            "undo the flow to find the base point z that x came from, score z under N(0, 1), and correct for how "
+            "much the map stretched space."
+        ),
+        hints=(
+            "invert the flow, z = (x - shift) / exp(log_scale), then log p(x) = log N(z; 0, 1) - log_scale. "
+            "Remember the -log_scale term: a stretched density is lower.",
+        ),
+        compare=numbers_compare(_affine_mistakes),
     )
 )
 
 
+# ---------------------------------------------------------------- 01.2 log|det J| by autodiff
+
+
+def _jacobians(bijector: tfb.Bijector, x: Any, inverse: bool = False) -> tf.Tensor:
+    """The Jacobians (n, D, D) of the bijector's forward (or inverse) map at the rows of x, by autodiff.
+
+    Row i of every Jacobian is the gradient of output i: D gradient calls, much faster in eager mode than
+    batch_jacobian's vectorisation, and exact all the same (the rows of x do not interact).
+    """
+    x = tf.convert_to_tensor(x, dtype=tf.float32)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = bijector.inverse(x) if inverse else bijector.forward(x)
+        outputs = [y[..., i] for i in range(y.shape[-1])]
+    return tf.stack([tape.gradient(output, x) for output in outputs], axis=-2)
+
+
 def log_det_jacobian(bijector: tfb.Bijector, x: np.ndarray) -> np.ndarray:
     """Reference: log|det J_f(x)| for each row of x, from the Jacobian computed by autodiff."""
-    x = tf.convert_to_tensor(x, dtype=tf.float32)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = bijector.forward(x)
-    jacobian = tape.batch_jacobian(y, x)
-    return tf.math.log(tf.abs(tf.linalg.det(jacobian))).numpy()
+    return tf.math.log(tf.abs(tf.linalg.det(_jacobians(bijector, x)))).numpy()
+
+
+def _full_matrix() -> tfb.Bijector:
+    """x -> A x with a full (not triangular) A of determinant -2.5."""
+    return tfb.ScaleMatvecLinearOperator(tf.linalg.LinearOperatorFullMatrix([[0.5, 2.0], [1.0, -1.0]]))
 
 
 def _log_det_cases() -> list[Case]:
-    """Inputs for exercise 01.2: elementwise, triangular and non-linear 2-D bijectors."""
+    """Inputs for 01.2: diagonal, triangular and full Jacobians, determinants of both signs, a non-linear map."""
     x = np.array([[0.1, -0.3], [1.2, 0.4], [-0.8, 0.9]], dtype=np.float32)
     shear = tfb.ScaleMatvecTriL(scale_tril=[[2.0, 0.0], [1.5, 0.5]])
     return [
-        Case(dict(bijector=tfb.Scale([2.0, 0.5]), x=x), "a diagonal scaling"),
+        Case(dict(bijector=tfb.Scale([2.0, 1.5]), x=x), "a diagonal scaling"),
         Case(dict(bijector=shear, x=x), "a lower-triangular linear map"),
-        Case(dict(bijector=tfb.Exp(), x=x), "elementwise exp"),
-        Case(dict(bijector=tfb.Chain([tfb.Tanh(), shear]), x=x), "a chain: shear, then tanh"),
+        Case(dict(bijector=_full_matrix(), x=x), "a full matrix, not triangular, det < 0"),
+        Case(
+            dict(bijector=tfb.Chain([tfb.Tanh(), _full_matrix()]), x=x),
+            "a full matrix, then tanh: not triangular, det < 0, another det per row",
+        ),
     ]
+
+
+def _log_det_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
+    """Known wrong answers of 01.2, from the Jacobians of the case."""
+    bijector, x = case.kwargs["bijector"], case.kwargs["x"]
+
+    @functools.cache
+    def jacobians() -> np.ndarray:
+        """The forward Jacobians, computed once and only when a mistake is looked for."""
+        return _jacobians(bijector, x).numpy().astype(np.float64)
+
+    return {
+        "this sums the log of the Jacobian's diagonal only; this Jacobian is not triangular: use its determinant": (
+            lambda: np.sum(np.log(np.abs(np.diagonal(jacobians(), axis1=-2, axis2=-1))), axis=-1)
+        ),
+        "the sign is flipped: log|det J| of the forward map, not of its inverse": lambda: (
+            -np.linalg.slogdet(jacobians())[1]
+        ),
+        "this is |det J| itself: take its log": lambda: np.abs(np.linalg.det(jacobians())),
+        "this is log|det| of bijector.inverse's Jacobian: differentiate bijector.forward": lambda: np.linalg.slogdet(
+            _jacobians(bijector, x, inverse=True).numpy().astype(np.float64)
+        )[1],
+    }
+
+
+@never_raises
+def _same_log_det(got: Any, expected: Any, case: Case) -> str | None:
+    """Numbers close to log|det J| (a constant may be one scalar); NaN where det J < 0 means the abs is missing."""
+    got_array, reason = read_numbers(got)
+    if reason is None and got_array.shape == np.shape(expected) and np.isnan(got_array).any():
+        if (np.linalg.det(_jacobians(case.kwargs["bijector"], case.kwargs["x"]).numpy()) < 0).any():
+            return "NaN: det J is negative here and its log is NaN; take the log of its absolute value (tf.abs)"
+    return numbers_compare(_log_det_mistakes, broadcast=True)(got, expected, case)
 
 
 register(
@@ -66,10 +304,22 @@ register(
         title="log|det J| by automatic differentiation",
         reference=log_det_jacobian,
         cases=_log_det_cases,
-        hint="watch x in a tf.GradientTape, compute y = bijector.forward(x), take J = tape.batch_jacobian(y, x) "
-        "(shape (n, 2, 2)), then log|det J| with tf.linalg.det, tf.abs and tf.math.log, one value per row.",
+        hint=(
+            "autodiff gives the whole Jacobian of forward at every row; its determinant says how volume changes "
+            "there. Remember that a determinant can be negative and that only a triangular matrix has it on the "
+            "diagonal."
+        ),
+        hints=(
+            "watch x in a tf.GradientTape, compute y = bijector.forward(x), take J = tape.batch_jacobian(y, x) "
+            "(shape (n, 2, 2)), then log|det J| with tf.linalg.det, tf.abs and tf.math.log, one value per row. "
+            "A determinant can be negative, and only a triangular Jacobian has its determinant on the diagonal.",
+        ),
+        compare=_same_log_det,
     )
 )
+
+
+# ---------------------------------------------------------------- 01.3 sampling a flow
 
 
 def sample_flow(base: tfd.Distribution, bijector: tfb.Bijector, n: int, seed: int) -> np.ndarray:
@@ -79,7 +329,7 @@ def sample_flow(base: tfd.Distribution, bijector: tfb.Bijector, n: int, seed: in
 
 
 def _sample_cases() -> list[Case]:
-    """Inputs for exercise 01.3: 1-D flows whose sample distribution is known exactly."""
+    """Inputs for exercise 01.3: 1-D flows whose sample distribution is known exactly, two sample sizes."""
     base = tfd.Normal(0.0, 1.0)
     return [
         Case(
@@ -87,16 +337,22 @@ def _sample_cases() -> list[Case]:
             "x = 1 + 2 z, so x ~ N(1, 2^2)",
         ),
         Case(dict(base=base, bijector=tfb.Exp(), n=20_000, seed=2), "x = exp(z), a log-normal"),
+        Case(dict(base=base, bijector=tfb.Softplus(), n=5_000, seed=3), "x = softplus(z), only 5000 samples"),
     ]
 
 
-def _same_distribution(got: np.ndarray, expected: np.ndarray, case: Case) -> str | None:
+@never_raises
+def _same_distribution(got: Any, expected: np.ndarray, case: Case) -> str | None:
     """Accept any sample of the right shape drawn from the flow: a two-sample KS test, not equality."""
-    got = np.asarray(got, dtype=np.float64)
+    if isinstance(got, tfd.Distribution):
+        return "your function returned the flow's distribution, not samples: return its n samples"
+    got, reason = read_numbers(got)
+    if reason is not None:
+        return reason
     if got.shape != expected.shape:
-        return f"the shape is {got.shape}, expected {expected.shape} (n samples of a 1-D flow)"
+        return _shape_reason(got.shape, expected.shape) + " (n samples of a 1-D flow)"
     if not np.all(np.isfinite(got)):
-        return "the samples hold NaN or inf"
+        return "the samples hold NaN or inf: sampling runs the bijector forward, from z to x"
     if len(np.unique(got)) < len(got) // 2:
         return "most samples are repeats: draw n independent samples with base.sample(n, ...)"
     result = stats.ks_2samp(got, expected)
@@ -114,8 +370,14 @@ register(
         title="sampling a flow",
         reference=sample_flow,
         cases=_sample_cases,
-        hint="draw z = base.sample(n, seed=seed) and push it forward: bijector.forward(z). "
-        "Do not use bijector.inverse: sampling goes from z to x.",
+        hint=(
+            "sampling a flow means sampling its base and pushing the samples through the map in the direction "
+            "that goes from z to x."
+        ),
+        hints=(
+            "draw z = base.sample(n, seed=seed) and push it forward: bijector.forward(z). "
+            "Do not use bijector.inverse: sampling goes from z to x.",
+        ),
         compare=_same_distribution,
     )
 )

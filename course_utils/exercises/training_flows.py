@@ -8,7 +8,7 @@ plain SGD arithmetic: it checks where the learner's step left the weights, not j
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,8 @@ import numpy as np
 
 from course_utils import builders
 from course_utils._tf import tf, tf_keras, tfb, tfd
-from course_utils.exercises import Case, Exercise, close_arrays, register
+from course_utils.exercises import Case, Exercise, register
+from course_utils.exercises.flow_review import describe, never_raises, numbers_compare
 
 
 def _moons_like(n: int, seed: int) -> np.ndarray:
@@ -49,7 +50,7 @@ def _nll_cases() -> list[Case]:
     x = _moons_like(50, seed=3)
     return [
         Case(dict(dist=builders.make_base(2), x=x[:5]), "the base N(0, I), 5 points"),
-        Case(dict(dist=_affine_flow([0.5, -1.0], [2.0, 0.5]), x=x), "an affine flow (its log-det matters), 50 points"),
+        Case(dict(dist=_affine_flow([0.5, -1.0], [2.0, 0.8]), x=x), "an affine flow (its log-det matters), 50 points"),
         Case(
             dict(dist=builders.make_flow(builders.make_maf(2, (16, 16), seed=4), 2), x=x[:20]),
             "an untrained MAF, 20 points",
@@ -57,17 +58,26 @@ def _nll_cases() -> list[Case]:
     ]
 
 
+def _nll_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
+    """Known wrong answers of 06.1."""
+    log_prob = np.asarray(case.kwargs["dist"].log_prob(case.kwargs["x"]), np.float64)
+    n = len(log_prob)
+    return {
+        "the sign is flipped: the loss is the NEGATIVE log-likelihood (lower is better)": lambda: np.mean(log_prob),
+        f"this is the sum over the {n} points: take the mean": lambda: -np.sum(log_prob),
+        "this uses prob, not log_prob": lambda: -np.mean(np.exp(log_prob)),
+        "this is -log of the mean density: average the log-densities instead": lambda: (
+            -np.log(np.mean(np.exp(log_prob)))
+        ),
+    }
+
+
+@never_raises
 def _same_nll(got: Any, expected: Any, case: Case) -> str | None:
-    """Accept the mean NLL within tolerance; name the sign, sum and prob mistakes."""
-    reason = close_arrays(rtol=1e-4, atol=1e-4)(got, expected, case)
-    if reason is None or np.shape(got) != ():
-        return reason
-    value, want, n = float(np.asarray(got)), float(expected), len(case.kwargs["x"])
-    if np.isclose(value, -want, rtol=1e-4, atol=1e-4):
-        return "the sign is flipped: the loss is the NEGATIVE log-likelihood (lower is better)"
-    if np.isclose(value, n * want, rtol=1e-4, atol=1e-4):
-        return f"this is the sum over the {n} points: take the mean"
-    return reason
+    """Accept the mean NLL within tolerance (a tensor, a NumPy or Python float); name the usual mistakes."""
+    if np.shape(got) == np.shape(case.kwargs["x"])[:1]:
+        return f"one loss per point (shape {np.shape(got)}): the loss is their mean, one number"
+    return numbers_compare(_nll_mistakes)(got, expected, case)
 
 
 register(
@@ -76,9 +86,12 @@ register(
         title="the NLL loss of a batch",
         reference=nll_loss,
         cases=_nll_cases,
-        hint="the loss is the MEAN of -log p(x) over the rows: -tf.reduce_mean(dist.log_prob(x)). Use log_prob, "
-        "not prob; keep the minus sign (we minimise); take the mean, not the sum, so the loss is in nats per "
-        "point and does not grow with the batch.",
+        hint="training minimises the average negative log-likelihood of the batch, in nats per point.",
+        hints=(
+            "the loss is the MEAN of -log p(x) over the rows: -tf.reduce_mean(dist.log_prob(x)). Use log_prob, "
+            "not prob; keep the minus sign (we minimise); take the mean, not the sum, so the loss is in nats per "
+            "point and does not grow with the batch.",
+        ),
         compare=_same_nll,
     )
 )
@@ -167,8 +180,11 @@ def _close(a: Sequence[np.ndarray], b: Sequence[np.ndarray], tol: float = 1e-4) 
     return all(np.allclose(u, v, rtol=tol, atol=tol) for u, v in zip(a, b, strict=True))
 
 
+@never_raises
 def _same_step(got: Any, expected: Any, case: _StepCase) -> str | None:
     """Replay the reference's and a correct learner's step from the recorded start; compare with the weights now."""
+    if got is None or isinstance(got, (tuple, list, dict)):
+        return f"your function returned {describe(got)}: return the loss tensor (the mean NLL before the step)"
     if not tf.is_tensor(got):
         return (
             f"the answer returned {type(got).__name__}; return the loss tensor itself (not float(loss) or "
@@ -215,9 +231,15 @@ register(
         title="one training step with GradientTape",
         reference=train_step,
         cases=_step_cases,
-        hint="inside `with tf.GradientTape() as tape:` compute loss = -tf.reduce_mean(dist.log_prob(x)); then "
-        "gradients = tape.gradient(loss, dist.trainable_variables); then "
-        "optimizer.apply_gradients(zip(gradients, dist.trainable_variables)); return loss (the tensor).",
+        hint=(
+            "record the loss on a GradientTape, ask the tape for the gradients of the loss with respect to the "
+            "flow's trainable variables, and let the optimizer apply them."
+        ),
+        hints=(
+            "inside `with tf.GradientTape() as tape:` compute loss = -tf.reduce_mean(dist.log_prob(x)); then "
+            "gradients = tape.gradient(loss, dist.trainable_variables); then "
+            "optimizer.apply_gradients(zip(gradients, dist.trainable_variables)); return loss (the tensor).",
+        ),
         compare=_same_step,
     )
 )
@@ -258,18 +280,51 @@ def _gap_cases() -> list[Case]:
     ]
 
 
+def _gap_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
+    """Known wrong answers of 06.3."""
+    dist, entropy = case.kwargs["dist"], case.kwargs["entropy"]
+    train = np.asarray(dist.log_prob(case.kwargs["train_x"]), np.float64)
+    fresh = np.asarray(dist.log_prob(case.kwargs["fresh_x"]), np.float64)
+    train_nll, heldout_nll = -np.mean(train), -np.mean(fresh)
+    return {
+        "the two gaps are swapped: (heldout - train, heldout - entropy)": lambda: (
+            heldout_nll - entropy,
+            heldout_nll - train_nll,
+        ),
+        "the second gap uses the train NLL: only fresh points measure the model, use the held-out NLL": lambda: (
+            heldout_nll - train_nll,
+            train_nll - entropy,
+        ),
+        "the first gap is upside down: held-out NLL minus train NLL": lambda: (
+            train_nll - heldout_nll,
+            heldout_nll - entropy,
+        ),
+        "each NLL must be a MEAN over its points, not a sum": lambda: (
+            -np.sum(fresh) + np.sum(train),
+            -np.sum(fresh) - entropy,
+        ),
+        "these are log-likelihoods: the NLL is MINUS the mean log_prob": lambda: (
+            np.mean(fresh) - np.mean(train),
+            np.mean(fresh) - entropy,
+        ),
+    }
+
+
 register(
     Exercise(
         id="06.3",
         title="the held-out gap",
         reference=nll_gaps,
         cases=_gap_cases,
-        hint="compute the MEAN NLL on each set, train_nll = -mean(log_prob(train_x)) and heldout_nll = "
-        "-mean(log_prob(fresh_x)); return (heldout_nll - train_nll, heldout_nll - entropy). Both gaps use the "
-        "held-out NLL: only fresh points measure the model, the training points flatter it.",
-        compare=close_arrays(rtol=1e-4, atol=1e-4),
+        hint=(
+            "both gaps compare the NLL on fresh points with something: the training NLL for overfitting, the "
+            "entropy for how far the model is from the best possible."
+        ),
+        hints=(
+            "compute the MEAN NLL on each set, train_nll = -mean(log_prob(train_x)) and heldout_nll = "
+            "-mean(log_prob(fresh_x)); return (heldout_nll - train_nll, heldout_nll - entropy). Both gaps use the "
+            "held-out NLL: only fresh points measure the model, the training points flatter it.",
+        ),
+        compare=numbers_compare(_gap_mistakes),
     )
 )
-
-
-# ------------------------------------------------------------------ 07.1 the chain list

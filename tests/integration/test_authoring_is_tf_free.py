@@ -23,6 +23,13 @@ AUTHORING_MODULES = [
     "course_utils.authoring.slides.site",
     "course_utils.authoring.slides.cli",
     "course_utils.authoring.pytest_plugin",
+    "course_utils.authoring.grading",
+    "course_utils.authoring.grading.notebooks",
+    "course_utils.authoring.grading.results",
+    "course_utils.authoring.grading.kernel",
+    "course_utils.authoring.grading.marking",
+    "course_utils.authoring.grading.sheet",
+    "course_utils.authoring.grade",
 ]
 
 
@@ -52,7 +59,7 @@ def test_the_pytest_plugin_imports_only_the_markers():
 
 
 def test_the_command_lines_help_imports_no_tensorflow():
-    for module in ("course_utils.generate", "course_utils.slides"):
+    for module in ("course_utils.generate", "course_utils.slides", "course_utils.grade"):
         code = (
             f"import runpy\nsys.argv = ['{module}', '--help']\n"
             f"try:\n    runpy.run_module('{module}', run_name='__main__')\nexcept SystemExit as stop:\n"

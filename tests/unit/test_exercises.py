@@ -12,10 +12,17 @@ def stub(*args, **kwargs):
     raise NotImplementedError()
 
 
+@pytest.fixture(autouse=True)
+def first_failure(monkeypatch):
+    """Each test sees the first hint level: failures of earlier tests are not counted."""
+    monkeypatch.setattr(exercises, "_FAILURES", {})
+
+
 @pytest.mark.parametrize("exercise_id", exercises.exercise_ids())
 def test_every_reference_answer_passes(exercise_id, capsys):
     exercises.check(exercise_id, exercises.get(exercise_id).reference)
-    assert capsys.readouterr().out.startswith(f"Passed: exercise {exercise_id}")
+    # the last line: a slow machine may print a "Still checking" line first
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"Passed: exercise {exercise_id}")
 
 
 @pytest.mark.parametrize("exercise_id", exercises.exercise_ids())

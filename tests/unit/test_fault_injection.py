@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from course_utils import builders, data, inspection, made, metrics, pass_costs, plotting, reports, training, widgets
+from course_utils import builders, data, inspection, masking, metrics, pass_costs, plotting, reports, training, widgets
 from course_utils._tf import tfb
 
 NAN_ROWS = np.array([[0.0, 1.0], [np.nan, 0.0]], np.float32)
@@ -92,11 +92,16 @@ CASES: list[tuple[str, Callable, Callable[[], dict], dict[str, list]]] = [
     ),
     (
         "made_degrees",
-        made.made_degrees,
+        masking.made_degrees,
         lambda: dict(event_size=3, hidden_units=[4]),
         {"event_size": [1, *COUNTS], "input_order": ["random", [1, 1, 2]]},
     ),
-    ("made_masks", made.made_masks, lambda: dict(degrees=made.made_degrees(3, [4])), {"degrees": [[], None, [[1.5]]]}),
+    (
+        "made_masks",
+        masking.made_masks,
+        lambda: dict(degrees=masking.made_degrees(3, [4])),
+        {"degrees": [[], None, [[1.5]]]},
+    ),
     (
         "forward_stages",
         inspection.forward_stages,

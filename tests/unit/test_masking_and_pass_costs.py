@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from tensorflow_probability.python.bijectors.masked_autoregressive import _make_dense_autoregressive_masks
 
-from course_utils import builders, made, pass_costs, plotting
+from course_utils import builders, masking, pass_costs, plotting
 from course_utils._tf import tf, tfb
 
 # --- made_degrees and made_masks ------------------------------------------------------------------
@@ -16,7 +16,7 @@ MADE_SHAPES = [(2, [4]), (3, [8, 8]), (4, [6, 5]), (5, [3, 10, 7])]
 @pytest.mark.parametrize("event_size, hidden_units", MADE_SHAPES)
 @pytest.mark.parametrize("params", [1, 2, 3])
 def test_masks_from_degrees_are_tfps_masks(event_size, hidden_units, params):
-    ours = made.made_masks(made.made_degrees(event_size, hidden_units), params=params)
+    ours = masking.made_masks(masking.made_degrees(event_size, hidden_units), params=params)
     tfps = _make_dense_autoregressive_masks(params, event_size, hidden_units)
     assert len(ours) == len(tfps)
     for mine, theirs in zip(ours, tfps, strict=True):
@@ -26,23 +26,23 @@ def test_masks_from_degrees_are_tfps_masks(event_size, hidden_units, params):
 
 @pytest.mark.parametrize("order", ["right-to-left", [2, 4, 1, 3]])
 def test_other_input_orders_match_tfp(order):
-    ours = made.made_masks(made.made_degrees(4, [6, 6], input_order=order), params=2)
+    ours = masking.made_masks(masking.made_degrees(4, [6, 6], input_order=order), params=2)
     tfps = _make_dense_autoregressive_masks(2, 4, [6, 6], input_order=order)
     for mine, theirs in zip(ours, tfps, strict=True):
         np.testing.assert_array_equal(mine, theirs)
 
 
 def test_the_masks_are_the_zero_pattern_of_a_real_networks_kernels():
-    degrees = made.made_degrees(4, [8, 8])
+    degrees = masking.made_degrees(4, [8, 8])
     network = builders.make_made(4, hidden_units=[8, 8], seed=0)
     kernels = [v.numpy() for v in network.trainable_variables if "kernel" in v.name]
-    for mask, kernel in zip(made.made_masks(degrees, params=2), kernels, strict=True):
+    for mask, kernel in zip(masking.made_masks(degrees, params=2), kernels, strict=True):
         np.testing.assert_array_equal(kernel != 0, mask)
 
 
 @pytest.mark.parametrize("event_size, hidden_units", MADE_SHAPES)
 def test_paths_through_the_masks_only_connect_earlier_inputs_to_later_outputs(event_size, hidden_units):
-    masks = made.made_masks(made.made_degrees(event_size, hidden_units))
+    masks = masking.made_masks(masking.made_degrees(event_size, hidden_units))
     reach = masks[0].astype(int)
     for mask in masks[1:]:
         reach = reach @ mask
@@ -55,7 +55,7 @@ def test_paths_through_the_masks_only_connect_earlier_inputs_to_later_outputs(ev
 
 
 def test_hidden_degrees_stay_between_1_and_d_minus_1_and_input_degrees_follow_the_order():
-    degrees = made.made_degrees(5, [12, 3], input_order="right-to-left")
+    degrees = masking.made_degrees(5, [12, 3], input_order="right-to-left")
     np.testing.assert_array_equal(degrees[0], [5, 4, 3, 2, 1])
     for hidden in degrees[1:]:
         assert hidden.min() >= 1 and hidden.max() <= 4
@@ -74,7 +74,7 @@ def test_hidden_degrees_stay_between_1_and_d_minus_1_and_input_degrees_follow_th
 )
 def test_made_degrees_names_bad_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
-        made.made_degrees(**kwargs)
+        masking.made_degrees(**kwargs)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_made_degrees_names_bad_arguments(kwargs, error, words):
 )
 def test_made_masks_names_bad_arguments(degrees, params, error, words):
     with pytest.raises(error, match=words):
-        made.made_masks(degrees, params=params)
+        masking.made_masks(degrees, params=params)
 
 
 # --- CallCounter and make_counted_flow ------------------------------------------------------------
@@ -235,8 +235,8 @@ def test_measure_pass_costs_names_bad_arguments(kwargs, error, words):
 
 
 def test_plot_made_draws_one_unit_per_unit_and_one_line_per_allowed_connection():
-    degrees = made.made_degrees(4, [8, 8])
-    masks = made.made_masks(degrees)
+    degrees = masking.made_degrees(4, [8, 8])
+    masks = masking.made_masks(degrees)
     fig = plotting.plot_made(degrees, masks)
     ax = fig.axes[0]
     assert len(ax.lines) == sum(int(m.sum()) for m in masks)
@@ -246,15 +246,15 @@ def test_plot_made_draws_one_unit_per_unit_and_one_line_per_allowed_connection()
 
 
 def test_plot_made_folds_the_params_columns_of_tfps_output_mask():
-    degrees = made.made_degrees(3, [5])
-    with_params = plotting.plot_made(degrees, made.made_masks(degrees, params=2))
-    plain = plotting.plot_made(degrees, made.made_masks(degrees, params=1))
+    degrees = masking.made_degrees(3, [5])
+    with_params = plotting.plot_made(degrees, masking.made_masks(degrees, params=2))
+    plain = plotting.plot_made(degrees, masking.made_masks(degrees, params=1))
     assert len(with_params.axes[0].lines) == len(plain.axes[0].lines)
 
 
 def test_plot_masks_shows_each_mask_with_its_count_and_degree_labels():
-    degrees = made.made_degrees(3, [4, 4])
-    masks = made.made_masks(degrees, params=2)
+    degrees = masking.made_degrees(3, [4, 4])
+    masks = masking.made_masks(degrees, params=2)
     fig = plotting.plot_masks(masks, degrees=degrees)
     assert len(fig.axes) == 3
     for ax, mask in zip(fig.axes, masks, strict=True):
@@ -277,14 +277,14 @@ def test_plot_masks_shows_each_mask_with_its_count_and_degree_labels():
     ],
 )
 def test_made_figures_name_bad_arguments(call, error, words):
-    degrees = made.made_degrees(3, [4, 4])
+    degrees = masking.made_degrees(3, [4, 4])
     with pytest.raises(error, match=words):
-        call(degrees, made.made_masks(degrees))
+        call(degrees, masking.made_masks(degrees))
 
 
 def test_plot_made_refuses_an_output_mask_whose_params_columns_differ():
-    degrees = made.made_degrees(3, [4])
-    masks = made.made_masks(degrees, params=2)
+    degrees = masking.made_degrees(3, [4])
+    masks = masking.made_masks(degrees, params=2)
     masks[-1][0, 0] = not masks[-1][0, 1]
     masks[-1][0, 1] = not masks[-1][0, 0]
     with pytest.raises(ValueError, match="masked alike"):

@@ -1,7 +1,9 @@
-"""NLL reports: a model's mean NLL on the training, validation and fresh points, and their text table."""
+"""NLL reports: a model's mean NLL on the training, validation and fresh points, their text table, and a
+tolerance check for trained numbers (which differ a little between machines)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -127,7 +129,8 @@ def expect_near(name: str, value: float, expected: float, tolerance: float) -> N
         raise TypeError(f"value must be a number, got {value!r} of type {type(value).__name__}")
     expected = _checks.finite_float("expected", expected)
     tolerance = _checks.positive_float("tolerance", tolerance)
-    if not abs(float(value) - expected) <= tolerance:  # written so that a NaN value fails too
+    deviation = abs(float(value) - expected)  # NaN for a NaN value: both comparisons below are then False
+    if not (deviation <= tolerance or math.isclose(deviation, tolerance)):  # the edges count as inside
         raise OutsideToleranceError(
             f"{name} is {float(value):.6g}, outside the expected {expected:g} ± {tolerance:g} "
             f"(the range [{expected - tolerance:g}, {expected + tolerance:g}])"

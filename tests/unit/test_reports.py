@@ -205,3 +205,47 @@ def test_snapshots_can_record_an_nll_report_during_training(moons):
     assert sorted(history.snapshots) == [2, 4]
     assert all(values.shape == (3,) and np.all(np.isfinite(values)) for values in history.snapshots.values())
     assert tf.is_tensor(flow.log_prob(moons.x[:2]))
+
+
+# ---------------------------------------------------------------- expect_near
+
+
+@pytest.mark.parametrize("value", [1.4, 1.2, 1.6, np.float32(1.5), np.float64(1.25)])
+def test_expect_near_passes_silently_inside_the_tolerance_edges_included(value, capsys):
+    assert reports.expect_near("held-out NLL", value, 1.4, 0.2) is None
+    assert reports.expect_near("best epoch", 300, 290, 10) is None  # integers too
+    assert capsys.readouterr().out == ""
+
+
+def test_expect_near_names_the_quantity_value_expectation_and_tolerance_when_outside():
+    with pytest.raises(reports.OutsideToleranceError) as caught:
+        reports.expect_near("best validation NLL", 2.81234567, 1.5, 0.3)
+    assert str(caught.value) == "best validation NLL is 2.81235, outside the expected 1.5 ± 0.3 (the range [1.2, 1.8])"
+    assert isinstance(caught.value, AssertionError)  # pytest and nbval report it as a failed check
+    with pytest.raises(reports.OutsideToleranceError, match=r"^epoch is 12, outside the expected 300 ± 100"):
+        reports.expect_near("epoch", 12, 300, 100)  # below the range fails too
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -np.inf])
+def test_expect_near_fails_a_nan_or_infinite_value(value):
+    with pytest.raises(reports.OutsideToleranceError, match=r"^NLL is (nan|inf|-inf), outside the expected 1 ± 0.5"):
+        reports.expect_near("NLL", value, 1.0, 0.5)
+
+
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        ((3, 1.0, 1.0, 0.1), TypeError, "name must be a string naming the quantity"),
+        (("", 1.0, 1.0, 0.1), ValueError, "name must name the quantity"),
+        (("NLL", "1.0", 1.0, 0.1), TypeError, "value must be a number, got '1.0'"),
+        (("NLL", True, 1.0, 0.1), TypeError, "value must be a number"),
+        (("NLL", 1.0, float("nan"), 0.1), ValueError, "expected must be finite"),
+        (("NLL", 1.0, None, 0.1), TypeError, "expected must be a number"),
+        (("NLL", 1.0, 1.0, 0.0), ValueError, "tolerance must be a finite number > 0"),
+        (("NLL", 1.0, 1.0, -0.1), ValueError, "tolerance must be a finite number > 0"),
+        (("NLL", 1.0, 1.0, "0.1"), TypeError, "tolerance must be a positive number"),
+    ],
+)
+def test_expect_near_names_a_bad_argument(args, error, message):
+    with pytest.raises(error, match=message):
+        reports.expect_near(*args)

@@ -19,7 +19,7 @@ import numpy as np
 from course_utils import builders, masking, pass_costs
 from course_utils._tf import tf, tfb
 from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises.flow_review import describe, never_raises, numbers_compare
+from course_utils.exercises._compare import describe, never_raises, numbers_compare
 
 
 class MadeConditioner(tf.Module):

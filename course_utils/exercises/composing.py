@@ -10,7 +10,7 @@ import numpy as np
 from course_utils import builders
 from course_utils._tf import tf, tfb
 from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises.flow_review import describe, never_raises, read_count
+from course_utils.exercises._compare import describe, never_raises, read_count
 
 
 def chain_list(layers: Sequence[tfb.Bijector], permutation: Sequence[int]) -> list[tfb.Bijector]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises.flow_review import never_raises, numbers_compare, read_count, read_numbers
+from course_utils.exercises._compare import never_raises, numbers_compare, read_count, read_numbers
 
 ShiftAndLogScaleFn = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray | None]]
 

@@ -18,6 +18,7 @@ import numpy as np
 from course_utils import builders, pass_costs
 from course_utils._tf import tf, tfb
 from course_utils.exercises import Case, Exercise, register
+from course_utils.exercises._compare import never_raises, numbers_compare, read_count
 from course_utils.exercises.autoregressive import (
     CoupledConditioner,
     counted,
@@ -26,7 +27,6 @@ from course_utils.exercises.autoregressive import (
     too_many_calls,
     uncounted,
 )
-from course_utils.exercises.flow_review import never_raises, numbers_compare, read_count
 
 _HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
 

@@ -17,7 +17,7 @@ import numpy as np
 from course_utils import builders
 from course_utils._tf import tf, tf_keras, tfb, tfd
 from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises.flow_review import describe, never_raises, numbers_compare
+from course_utils.exercises._compare import describe, never_raises, numbers_compare
 
 
 def _moons_like(n: int, seed: int) -> np.ndarray:

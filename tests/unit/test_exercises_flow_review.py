@@ -10,7 +10,7 @@ import pytest
 from course_utils import exercises
 from course_utils._tf import tf, tfd
 from course_utils.exercises import flow_review
-from course_utils.exercises.flow_review import compare_numbers, name_mistake, never_raises, read_count
+from course_utils.exercises._compare import compare_numbers, name_mistake, never_raises, read_count
 
 CASE = exercises.Case({}, "a case")
 

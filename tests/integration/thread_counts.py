@@ -1,4 +1,6 @@
-"""The stored outputs of the training notebooks hold whatever the machine's thread count: nbval with 1 and 4 threads.
+"""Shared by the two thread-count tests (one file per folder, so that `--dist loadfile` gives each its own worker).
+
+The stored outputs of the training notebooks hold whatever the machine's thread count: nbval with 1 and 4 threads.
 
 TensorFlow's results change in the last bits with the number of threads (and with the CPU), and
 training turns those bits into different numbers. Each case runs `pytest --nbval` in a subprocess
@@ -14,8 +16,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["05_realnvp_nice.ipynb", "06_training_maf.ipynb", "07_composing_bijectors.ipynb"]
 THREAD_VARIABLES = ["TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"]
@@ -27,9 +27,8 @@ def _cell_counts(paths: list[Path]) -> tuple[int, int]:
     return len(cells), sum("exercise-check" in cell["metadata"].get("tags", []) for cell in cells)
 
 
-@pytest.mark.parametrize("threads", [1, 4])
-@pytest.mark.parametrize("folder", ["solutions", "notebooks"])
-def test_nbval_passes_on_the_training_notebooks_with_any_thread_count(folder: str, threads: int):
+def check_nbval_passes_with_threads(folder: str, threads: int) -> None:
+    """Run nbval on the training notebooks of `folder` with `threads` threads and check every cell passed."""
     paths = [ROOT / folder / name for name in NOTEBOOKS]
     code_cells, check_cells = _cell_counts(paths)  # counted before the run, from the notebooks nbval will read
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))}

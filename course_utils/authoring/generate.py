@@ -256,7 +256,7 @@ def untidy(solutions_dir: Path) -> list[str]:
 def tidy_solutions(solutions_dir: Path) -> list[str]:
     """Give the solution notebooks the rules' slide types and drop their execution timestamps; report each change."""
     paths = conform(sorted(Path(solutions_dir).glob("*.ipynb")), solution_transforms(), write=True)
-    return [f"tidied {path} (slide types by rule, no execution timestamps)" for path in paths]
+    return [f"tidied {path} (set-up cell, slide types by rule, no execution timestamps)" for path in paths]
 
 
 def execute(path: Path, timeout: int = 600) -> None:

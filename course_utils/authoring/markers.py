@@ -1,4 +1,4 @@
-"""The line a check cell prints for an exercise not attempted yet: the generator stores it, the pytest plugin reads it.
+"""Markers shared by the learner's checker and the authoring tools: the "not attempted" line, the set-up cell's tag.
 
 TensorFlow-free on purpose: the learner's checker (`course_utils.exercises`) and the authoring
 tools share these without one importing the other.
@@ -13,3 +13,8 @@ def not_attempted_message(exercise_id: str) -> str:
         f"{NOT_ATTEMPTED_PREFIX} exercise {exercise_id} still raises NotImplementedError; "
         "the reference answer stands in for it so the rest of the notebook runs."
     )
+
+
+# The tag of the set-up cell that opens every notebook (`course_utils.authoring.setup_cell`): it installs the
+# course where it is missing. Slides skip it, grading does not run it, and the imports cell after it stays "first".
+SETUP_TAG = "course-setup"

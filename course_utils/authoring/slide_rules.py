@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import nbformat
 
+from course_utils.authoring.markers import SETUP_TAG
+
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
 RULES_KEY = "course_slides"  # notebook metadata: {"assigned_by_rule": {id: type}, "set_by_hand": {id: type}}
 ROWS_PER_SLIDE = 24.0  # what fits on a 960 x 700 reveal.js slide, in lines of 20 px text
@@ -138,12 +140,14 @@ def _is_exercise(cell: nbformat.NotebookNode) -> bool:
 
 def _skipped(cells: Sequence[nbformat.NotebookNode], explicit: dict[int, str]) -> set[int]:
     """Return the indices of the cells not shown: set-up and check cells, and those set to skip or notes."""
-    kinds = [cell.cell_type for cell in cells]
-    first_code = kinds.index("code") if "code" in kinds else None
+    first_code = next(
+        (i for i, cell in enumerate(cells) if cell.cell_type == "code" and SETUP_TAG not in tags(cell)), None
+    )
+    hidden_tags = {"exercise-check", SETUP_TAG}
     return {
         i
         for i, cell in enumerate(cells)
-        if explicit.get(i) in _HIDDEN or (i not in explicit and (i == first_code or "exercise-check" in tags(cell)))
+        if explicit.get(i) in _HIDDEN or (i not in explicit and (i == first_code or hidden_tags & set(tags(cell))))
     }
 
 
@@ -222,7 +226,8 @@ def rule_slide_types(cells: Sequence[nbformat.NotebookNode], explicit: dict[int,
 
     In order, the first rule that applies:
     1. a type set by hand is kept;
-    2. the first code cell (the imports) and check cells (tag `exercise-check`) -> skip;
+    2. the set-up cell (tag `course-setup`), the first other code cell (the imports) and check cells
+       (tag `exercise-check`) -> skip;
     3. the first Markdown cell and every '# ' or '## ' heading -> slide; a '### ' heading -> subslide;
     4. an exercise cell (tag `exercise`) -> subslide, unless it follows its ✏️ statement and fits
        on that slide ('-');

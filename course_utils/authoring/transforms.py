@@ -1,5 +1,6 @@
 """Notebook transforms of the authoring tools, each a small nbconvert Preprocessor (nbgrader's pattern).
 
+- `InsertSetupCell`: the set-up cell that installs the course where it is missing (`setup_cell`), kept current;
 - `ClearSolutions`: each answer between `### BEGIN SOLUTION` and `### END SOLUTION` -> the stub;
 - `NotAttemptedOutputs`: each check cell's stored output -> the "not attempted" line;
 - `AssignSlideTypes`: slide types by the course's rules (`course_utils.authoring.slide_rules`);
@@ -23,6 +24,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from course_utils.authoring.markers import not_attempted_message
+from course_utils.authoring.setup_cell import with_setup_cell
 from course_utils.authoring.slide_rules import assign_slide_types, tags
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -57,6 +59,14 @@ class CoursePreprocessor(Preprocessor):
     """A Preprocessor enabled by default, so that calling it applies it."""
 
     enabled = Bool(True).tag(config=True)
+
+
+class InsertSetupCell(CoursePreprocessor):
+    """Put the current set-up cell (`course_utils.authoring.setup_cell`) before the notebook's first code cell."""
+
+    def preprocess(self, nb: nbformat.NotebookNode, resources: Resources) -> tuple[nbformat.NotebookNode, Resources]:
+        """Return the notebook with one set-up cell, of the current source, before the imports."""
+        return with_setup_cell(nb), resources
 
 
 class ClearSolutions(CoursePreprocessor):
@@ -123,8 +133,8 @@ class ClearWidgetState(CoursePreprocessor):
 
 
 def solution_transforms(keep_hand_set: bool = True) -> list[Preprocessor]:
-    """Return the transforms that tidy a solution notebook: slide types by rule, no execution timestamps."""
-    return [AssignSlideTypes(keep_hand_set=keep_hand_set), ClearExecutionMetadata()]
+    """Return the transforms that tidy a solution notebook: the set-up cell, slide types by rule, no timestamps."""
+    return [InsertSetupCell(), AssignSlideTypes(keep_hand_set=keep_hand_set), ClearExecutionMetadata()]
 
 
 def learner_transforms() -> list[Preprocessor]:

@@ -216,7 +216,7 @@ def test_generate_assigns_slide_types_to_solutions_and_notebooks_alike(course, c
     solutions, notebooks = course
     assert generate.main(["--root", str(solutions.parent)]) == 0
     assert (
-        f"tidied {solutions / '09_lecture.ipynb'} (slide types by rule, no execution timestamps)"
+        f"tidied {solutions / '09_lecture.ipynb'} (set-up cell, slide types by rule, no execution timestamps)"
         in capsys.readouterr().out
     )
     solution = nbformat.read(solutions / "09_lecture.ipynb", as_version=4)

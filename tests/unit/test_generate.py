@@ -154,7 +154,7 @@ def test_written_notebooks_carry_no_execution_metadata(tmp_path, monkeypatch, ca
     assert "01_x.ipynb: slide types or execution metadata in solutions/ are not as generated" in capsys.readouterr().out
     assert generate.main([]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "tidied solutions/01_x.ipynb (slide types by rule, no execution timestamps)",
+        "tidied solutions/01_x.ipynb (set-up cell, slide types by rule, no execution timestamps)",
         "wrote notebooks/01_x.ipynb",
     ]
     for folder in ("solutions", "notebooks"):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_utils.authoring.markers import SETUP_TAG
+
 EXERCISE, CHECK, GRADE = "exercise", "exercise-check", "grade"
 _CHECK_CALL = re.compile(r"""exercises\s*\.\s*check\(\s*["']([^"']+)["']""")
 # How an exercise cell that does not parse can hand in the reference instead of an answer.
@@ -97,6 +99,22 @@ def exercise_ids(notebook: nbformat.NotebookNode) -> list[str]:
     return ids
 
 
+def exercise_cells(notebook: nbformat.NotebookNode) -> dict[str, list[int]]:
+    """Return {exercise id: indexes of the cells tagged `exercise` since the previous check}, in the checks' order."""
+    found: dict[str, list[int]] = {}
+    waiting: list[int] = []  # exercise cells whose check cell comes later
+    for index, cell in _code_cells(notebook):
+        tags = cell_tags(cell)
+        if CHECK in tags:
+            for exercise_id in check_ids(cell.get("source", "")):
+                if waiting and exercise_id not in found:
+                    found[exercise_id] = list(waiting)
+            waiting = []
+        elif EXERCISE in tags:
+            waiting.append(index)
+    return found
+
+
 def load_solution(path: Path) -> Solution:
     """Read one course notebook of solutions/."""
     notebook = read_notebook(path)
@@ -133,7 +151,7 @@ def _role(index: int, cell: dict, solution: Solution, first: int) -> str | None:
 def plan(notebook: nbformat.NotebookNode, solution: Solution) -> list[Step]:
     """The cells to run, in order: set-up, exercises, checks and `grade` cells; exercises get their check's ids."""
     code = _code_cells(notebook)
-    first = code[0][0] if code else -1
+    first = next((i for i, cell in code if SETUP_TAG not in cell_tags(cell)), -1)  # the imports, after the set-up cell
     chosen = [(i, cell, _role(i, cell, solution, first)) for i, cell in code]
     steps: list[Step] = []
     waiting: list[Step] = []  # exercise cells whose check cell comes later

@@ -13,6 +13,7 @@ import course_utils.authoring
 AUTHORING_MODULES = [
     "course_utils.authoring",
     "course_utils.authoring.markers",
+    "course_utils.authoring.setup_cell",
     "course_utils.authoring.slide_rules",
     "course_utils.authoring.transforms",
     "course_utils.authoring.generate",
@@ -30,6 +31,9 @@ AUTHORING_MODULES = [
     "course_utils.authoring.grading.marking",
     "course_utils.authoring.grading.sheet",
     "course_utils.authoring.grade",
+    "course_utils.authoring.answers",
+    "course_utils.authoring.update_git",
+    "course_utils.authoring.update",
 ]
 
 
@@ -59,7 +63,7 @@ def test_the_pytest_plugin_imports_only_the_markers():
 
 
 def test_the_command_lines_help_imports_no_tensorflow():
-    for module in ("course_utils.generate", "course_utils.slides", "course_utils.grade"):
+    for module in ("course_utils.generate", "course_utils.slides", "course_utils.grade", "course_utils.update"):
         code = (
             f"import runpy\nsys.argv = ['{module}', '--help']\n"
             f"try:\n    runpy.run_module('{module}', run_name='__main__')\nexcept SystemExit as stop:\n"

@@ -34,6 +34,7 @@ from course_utils.authoring.grading.sheet import csv_text, html_text
 from course_utils.authoring.markers import NOT_ATTEMPTED_PREFIX, not_attempted_message
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"  # grades.png: the sheet of the class of notebook 01, as a lecturer sees it
 EVE = '<b>eve&"co"'  # a folder's name cannot hold "/": still a tag, an ampersand and quotes to escape
 
 # ---------------------------------------------------------------- the synthetic course (no TensorFlow)
@@ -333,6 +334,25 @@ def test_the_html_sheet_is_written_and_escaped(class_01: dict):
     assert "<b>eve" not in page and "&lt;b&gt;eve&amp;&quot;co&quot;" in page
     assert page.count("<tr>") == 1 + 7 + 1  # header, a row per notebook, totals
     assert "network:" in class_01["stdout"]
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+def test_the_html_sheet_shows_every_row_in_a_browser(class_01: dict):
+    from playwright.sync_api import sync_playwright
+
+    page_path = class_01["course"] / "submissions" / "grades.html"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 700})
+            page.goto(page_path.as_uri())
+            rows = page.locator("tr")
+            assert rows.count() == 9 and all(rows.nth(i).is_visible() for i in range(rows.count()))
+            assert page.locator("td", has_text="passed").count() >= 3  # alice's three exercises
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "grades.png"), full_page=True)
+        finally:
+            browser.close()
 
 
 def test_network_isolation_is_probed_and_said_once():

@@ -1,7 +1,15 @@
-"""Section `notebooks`: run each notebook of the course in a fresh kernel, and optionally time nbval."""
+"""Section `notebooks`: run each notebook of the course in a fresh kernel, and optionally time nbval.
+
+Each notebook runs in its own process, so that the kernel is that process's only child: its
+`getrusage(RUSAGE_CHILDREN)` then gives the kernel's peak memory and CPU seconds, what one student
+needs on a JupyterHub (TEACHING.md, "A class on JupyterHub"). `python benchmarks/bench_notebooks.py
+NOTEBOOK` measures one notebook and prints the result as JSON.
+"""
 
 from __future__ import annotations
 
+import json
+import resource
 import subprocess
 import sys
 import time
@@ -43,6 +51,25 @@ def execute_in_memory(path: Path, timeout: int = 600) -> dict[str, Any]:
     return {"notebook": path.name, "wall_time_s": elapsed, "status": status, "stderr_cells": stderr_cells(notebook)}
 
 
+def measure(path: Path) -> dict[str, Any]:
+    """Run a notebook in a fresh kernel of a fresh process: run time, status, the kernel's peak memory and CPU time."""
+    completed = subprocess.run(
+        [sys.executable, __file__, str(path)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode or not lines:
+        tail = (completed.stderr.strip().splitlines() or ["no output"])[-1][:200]
+        return {"notebook": path.name, "wall_time_s": float("nan"), "status": f"failed: {tail}", "stderr_cells": []}
+    return json.loads(lines[-1])
+
+
+def _measure_here(path: Path) -> dict[str, Any]:
+    """Run the notebook in this process's only kernel and add the kernel's resource usage (Linux units: KiB)."""
+    result = execute_in_memory(path)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the kernel, reaped when the client shut it down
+    return {**result, "peak_memory_mib": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}
+
+
 def time_nbval() -> dict[str, Any]:
     """Time `pytest --nbval notebooks solutions` in a subprocess; keep its summary line."""
     command = [sys.executable, "-m", "pytest", "--nbval", "notebooks", "solutions", "-q"]
@@ -64,9 +91,13 @@ def bench_notebooks(settings: Settings, with_nbval: bool) -> dict[str, Any]:
     runs = []
     for path in paths:
         print(f"[notebooks] executing {path.name}", flush=True)
-        runs.append(execute_in_memory(path))
+        runs.append(measure(path))
     out: dict[str, Any] = {"runs": runs, "total_s": sum(r["wall_time_s"] for r in runs)}
     if with_nbval:
         print("[notebooks] pytest --nbval notebooks solutions", flush=True)
         out["nbval"] = time_nbval()
     return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(_measure_here(Path(sys.argv[1]))))

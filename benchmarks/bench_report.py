@@ -105,12 +105,19 @@ def markdown_quality(quality: dict[str, Any]) -> list[str]:
 
 def markdown_notebooks(notebooks: dict[str, Any]) -> list[str]:
     """Table of notebook run times."""
-    lines = ["## 3. Course run time (each notebook in a fresh kernel)", "", "| notebook | time (s) | status |"]
-    lines.append("|---|---|---|")
+    lines = [
+        "## 3. Course run time and resources (each notebook in a fresh kernel)",
+        "",
+        "Peak memory and CPU time are the kernel's (`getrusage`): what one student's notebook needs.",
+        "",
+        "| notebook | time (s) | kernel peak memory (MiB) | kernel CPU (s) | status |",
+        "|---|---|---|---|---|",
+    ]
     for r in notebooks["runs"]:
         status = r["status"] + (f" (stderr in cells {r['stderr_cells']})" if r["stderr_cells"] else "")
-        lines.append(f"| {r['notebook']} | {fmt(r['wall_time_s'], 1)} | {status} |")
-    lines.append(f"| **total** | **{fmt(notebooks['total_s'], 1)}** | {len(notebooks['runs'])} notebooks |")
+        memory, cpu = fmt(r.get("peak_memory_mib", float("nan")), 0), fmt(r.get("cpu_s", float("nan")), 1)
+        lines.append(f"| {r['notebook']} | {fmt(r['wall_time_s'], 1)} | {memory} | {cpu} | {status} |")
+    lines.append(f"| **total** | **{fmt(notebooks['total_s'], 1)}** | | | {len(notebooks['runs'])} notebooks |")
     if "nbval" in notebooks:
         nb = notebooks["nbval"]
         lines += [

@@ -2,6 +2,8 @@
 
 Decks are projected before learners solve the exercises, so they show the stubs (as in notebooks/);
 check cells and the set-up cell are skipped by the slide rules. An index.html lists all decks.
+In the browser, a slide taller than 960 × 700 is scaled down to fit and a long code line gets a
+smaller font (`fit`); formulas are typeset once, so the speaker view's previews draw each once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from nbconvert import SlidesExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
+from course_utils.authoring.slides.fit import FIT_CSS, FIT_JS
 from course_utils.authoring.slides.pages import (
     SOLUTIONS_DIR,
     index_page,
@@ -28,13 +31,42 @@ from course_utils.authoring.slides.vendor import VENDOR_DIR, fetch_vendor, vendo
 
 DECKS_DIR = Path("build") / "slides"
 # nbconvert's reveal template imports mermaid from a CDN on every page; the course has no diagrams.
-# The course's code lines run to about 110 characters: a smaller code font keeps them on the slide.
-_DECK_TEMPLATE = """{%- extends 'index.html.j2' -%}
+# Its footer script typeset every slide again on each change (formulas drawn twice in the speaker
+# view's previews) and gave tall slides a scroll box: this one starts reveal.js and fits the slides.
+_DECK_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block html_head_css -%}
-<style type="text/css">:root { --jp-code-font-size: 14px; }</style>
+<style type="text/css">{% raw %}"""
+    + FIT_CSS
+    + """{% endraw %}</style>
 {%- endblock html_head_css -%}
+{% block footer_js %}
+<script>{% raw %}"""
+    + FIT_JS
+    + """{% endraw %}
+require(
+  {waitSeconds: 15},
+  ["{{ reveal_url_prefix }}/dist/reveal.js", "{{ reveal_url_prefix }}/plugin/notes/notes.js"],
+  function (Reveal, RevealNotes) {
+    window.Reveal = Reveal;
+    Reveal.initialize({
+      controls: true,
+      progress: true,
+      history: true,
+      transition: "{{ reveal_transition }}",
+      slideNumber: "{{ reveal_number }}",
+      plugins: [RevealNotes],
+      width: {{ reveal_width }},
+      height: {{ reveal_height }},
+    });
+    courseFitSlides(Reveal);
+  }
+);
+</script>
+{% endblock footer_js %}
 """
+)
 _INDEX_NOTE = "One deck per notebook. Arrows or space to move, Esc for the overview, S for speaker notes."
 
 
@@ -44,7 +76,6 @@ def _deck_exporter(urls: dict[str, str], transforms: list[Preprocessor]) -> Slid
     config.SlidesExporter.update(
         reveal_url_prefix=urls["reveal"],
         reveal_theme="white",
-        reveal_scroll=True,
         reveal_transition="none",
         reveal_number="c/t",
         require_js_url=urls["require"],

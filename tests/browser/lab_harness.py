@@ -3,6 +3,8 @@
 The server runs in its own session (so that its kernels can be stopped as a group), and still never
 outlives pytest: on Linux it gets SIGTERM when the process that started it dies, even by SIGKILL
 (`prctl(PR_SET_PDEATHSIG)`), and a SIGTERM or SIGINT to pytest stops it before pytest exits.
+`running_jupyterlab` serves test notebooks with the course's settings from this checkout;
+`learner_jupyterlab` starts Lab the way README's open-command does, with what the venv installed.
 """
 
 import contextlib
@@ -10,6 +12,7 @@ import ctypes
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,12 +22,18 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import nbformat
 import pytest
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
 CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+# The course's JupyterLab settings (news off, live-slide styles); pip installs them into the venv's overrides.d.
+COURSE_SETTINGS = ROOT / "jupyterlab-settings" / "course-lab-settings.json"
 START_TIMEOUT_S = 90
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -34,6 +43,13 @@ def require_browser() -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -r requirements.txt)")
+
+
+def launch_chromium(playwright: "Playwright") -> "Browser":
+    """Start Debian's Chromium headless through Playwright (which never downloads a browser); return the browser."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+    )
 
 
 def _free_port() -> int:
@@ -136,44 +152,83 @@ def _wait_until_up(process: subprocess.Popen, base: str, token: str, log_path: P
         time.sleep(0.3)
 
 
-@contextlib.contextmanager
-def running_jupyterlab(tmp_path: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Iterator[tuple[str, str]]:
-    """Serve `notebooks` ({file name: notebook}) from a fresh JupyterLab; yield (base URL, token)."""
-    require_browser()
-    root = tmp_path / "notebooks"
-    root.mkdir()
-    for name, notebook in notebooks.items():
-        nbformat.write(notebook, root / name)
-    # No "get notified about Jupyter news?" toast over the screenshots (and no news request).
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    settings.parent.mkdir(parents=True)
-    settings.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = {
-        **os.environ,
+def _jupyter_dirs(tmp_path: Path) -> dict[str, str]:
+    """Return environment variables that give Jupyter new config, data, runtime, settings and workspace folders."""
+    return {
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
         "JUPYTER_DATA_DIR": str(tmp_path / "data"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
     }
+
+
+def _course_settings_dir(tmp_path: Path) -> Path:
+    """Return a JupyterLab app settings folder that holds the course's settings from this checkout."""
+    overrides = tmp_path / "app-settings" / "overrides.d"
+    overrides.mkdir(parents=True)
+    shutil.copy(COURSE_SETTINGS, overrides / COURSE_SETTINGS.name)
+    return overrides.parent
+
+
+@contextlib.contextmanager
+def _serving_lab(command: list[str], cwd: Path, env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Serve `command` (jupyter lab, without address and token) on a free port; yield (base URL, token)."""
+    require_browser()
     port, token = _free_port(), secrets.token_hex(16)
     command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
+        *command,
         "--no-browser",
         "--allow-root",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={root}",
         f"--IdentityProvider.token={token}",
         "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
     ]
     log_path = tmp_path / "jupyterlab.log"
-    with serving(command, root, env, log_path) as process:
+    with serving(command, cwd, env, log_path) as process:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(process, base, token, log_path)
         yield base, token
+
+
+@contextlib.contextmanager
+def running_jupyterlab(tmp_path: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Iterator[tuple[str, str]]:
+    """Serve `notebooks` ({file name: notebook}) from a fresh JupyterLab; yield (base URL, token)."""
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    for name, notebook in notebooks.items():
+        nbformat.write(notebook, root / name)
+    # No "get notified about Jupyter news?" toast over the screenshots (and no news request), whatever the settings.
+    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # The course's settings as this checkout has them (jupyterlab-settings/), whatever the venv installed.
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.app_settings_dir={_course_settings_dir(tmp_path)}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+    ]
+    with _serving_lab(command, root, {**os.environ, **_jupyter_dirs(tmp_path)}, tmp_path) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def learner_jupyterlab(tmp_path: Path, notebook: Path) -> Iterator[tuple[str, str]]:
+    """Start Lab as README's open-command does (`jupyter lab notebooks/NAME`, new home); yield (base URL, token)."""
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    shutil.copy(notebook, course / "notebooks" / notebook.name)
+    # Only address, token and window.jupyterapp are added (_serving_lab): the settings are those the venv installed.
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", f"notebooks/{notebook.name}"]
+    # A learner's first launch: a new home, and no Jupyter variable of this machine (JUPYTER_PATH, ...).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    (tmp_path / "home").mkdir()
+    env = {**env, "HOME": str(tmp_path / "home"), **_jupyter_dirs(tmp_path)}
+    with _serving_lab(command, course, env, tmp_path) as server:
+        yield server

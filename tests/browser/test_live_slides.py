@@ -2,20 +2,25 @@
 
 A temporary notebook (slide types by `course_utils.authoring.slide_rules.assign_slide_types`) holds a title
 slide, a skipped set-up cell and a slide with `widgets.affine_flow_1d()`. The test starts
-JupyterLab from this venv, runs the notebook, starts deck mode ('deck:start', the "Start Deck"
-command), steps forward to the widget's slide, moves the slider with the keyboard and checks
-that the readout and the figure changed, with every request that leaves the machine blocked.
+JupyterLab from this venv (with the course's settings, jupyterlab-settings/), runs the notebook, starts
+deck mode ('deck:start', the "Start Deck" command), steps forward to the widget's slide (its heading,
+then the widget on the next step), moves the slider with the keyboard and checks that the readout and
+the figure changed, with every request that leaves the machine blocked.
 Screenshots go to artifacts/slides/. Skipped when /usr/bin/chromium or playwright is missing.
 """
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-from lab_harness import CHROMIUM, running_jupyterlab
+from lab_harness import launch_chromium, running_jupyterlab
 
 from course_utils.authoring import slide_rules
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +65,35 @@ def _wait_for_change(page, read, before, what: str, timeout_s: float = 20.0):
     pytest.fail(f"{what} stayed {before!r} for {timeout_s} s")
 
 
+def _opacities(cells: "Locator") -> list[float]:
+    """The computed opacity of cells 2 (the slide's heading) and 3 (the widget)."""
+    return [float(cells.nth(i).evaluate("node => getComputedStyle(node).opacity")) for i in (2, 3)]
+
+
+def _present_up_to_the_widget(page: "Page") -> None:
+    """Start deck mode on the title and step to the widget: its slide's heading first, then the widget."""
+    # The set-up cell is skipped; the widget stays hidden until its own step (the course's jupyterlab-settings/).
+    page.evaluate(f"{APP}.shell.currentWidget.content.activeCellIndex = 0")
+    page.evaluate(f"{APP}.commands.execute('deck:start')")
+    page.wait_for_function("document.body.dataset.jpDeckMode === 'presenting'", timeout=20_000)
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    page.wait_for_function("document.querySelectorAll('.jp-Cell.jp-deck-mod-onscreen').length > 0")
+    assert "jp-deck-mod-onscreen" in cells.nth(0).get_attribute("class")
+    page.screenshot(path=str(ARTIFACTS / "live_1_title.png"))
+    page.evaluate(f"{APP}.commands.execute('deck:forward')")
+    page.wait_for_function(
+        "document.querySelectorAll('.jp-Cell')[3].classList.contains('jp-deck-mod-onscreen')", timeout=20_000
+    )
+    onscreen = [i for i in range(cells.count()) if "jp-deck-mod-onscreen" in cells.nth(i).get_attribute("class")]
+    assert onscreen == [2, 3], f"the widget's slide should show cells 2 and 3, shows {onscreen}"
+    page.wait_for_timeout(300)
+    assert _opacities(cells) == [1.0, 0.0], "the heading first, the widget on the next step"
+    page.evaluate(f"{APP}.commands.execute('deck:forward')")
+    page.wait_for_function(f"{APP}.shell.currentWidget.content.activeCellIndex === 3", timeout=20_000)
+    page.wait_for_timeout(300)
+    assert _opacities(cells) == [1.0, 1.0], "the widget's slide should show the widget now"
+
+
 def test_a_slider_moves_on_a_live_slide(lab):
     from playwright.sync_api import sync_playwright
 
@@ -76,11 +110,7 @@ def test_a_slider_moves_on_a_live_slide(lab):
             route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        browser = launch_chromium(playwright)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             context.route("**/*", only_local)
@@ -93,22 +123,7 @@ def test_a_slider_moves_on_a_live_slide(lab):
             slider.wait_for(timeout=90_000)
             page.wait_for_function(KERNEL_IDLE_JS, timeout=90_000)
 
-            # Deck mode, from the first slide; one step forward is the widget's slide (the set-up cell is skipped).
-            page.evaluate(f"{APP}.shell.currentWidget.content.activeCellIndex = 0")
-            page.evaluate(f"{APP}.commands.execute('deck:start')")
-            page.wait_for_function("document.body.dataset.jpDeckMode === 'presenting'", timeout=20_000)
-            cells = page.locator(".jp-Notebook .jp-Cell")
-            page.wait_for_function("document.querySelectorAll('.jp-Cell.jp-deck-mod-onscreen').length > 0")
-            assert "jp-deck-mod-onscreen" in cells.nth(0).get_attribute("class")
-            page.screenshot(path=str(ARTIFACTS / "live_1_title.png"))
-            page.evaluate(f"{APP}.commands.execute('deck:forward')")
-            page.wait_for_function(
-                "document.querySelectorAll('.jp-Cell')[3].classList.contains('jp-deck-mod-onscreen')", timeout=20_000
-            )
-            onscreen = [
-                i for i in range(cells.count()) if "jp-deck-mod-onscreen" in cells.nth(i).get_attribute("class")
-            ]
-            assert onscreen == [2, 3], f"the widget's slide should show cells 2 and 3, shows {onscreen}"
+            _present_up_to_the_widget(page)
             assert slider.is_visible()
 
             readout = slider.locator(".widget-readout")

@@ -11,13 +11,10 @@ two previews (this slide, the next) is drawn once. Screenshots go to artifacts/s
 Skipped without /usr/bin/chromium, playwright or npm, except on CI (CI=true) for npm.
 """
 
-import functools
 import html.parser
-import http.server
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -140,23 +137,11 @@ def decks(tmp_path_factory) -> Path:
     return build
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep pytest's output clean
-        pass
-
-
 @pytest.fixture(scope="module")
-def server(decks):
+def server(decks, serve_folder):
     """Serve the build folder on 127.0.0.1; yield its base URL; always stop it."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(decks)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serve_folder(decks) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

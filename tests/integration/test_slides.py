@@ -7,12 +7,9 @@ on a clean clone). A screenshot of one slide goes to artifacts/slides/. Without 
 playwright these tests are skipped, except on CI (CI=true), where they fail.
 """
 
-import functools
-import http.server
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import nbformat
@@ -323,23 +320,10 @@ def test_the_site_has_every_notebook_with_outputs_and_an_index_in_course_order(b
 
 
 @pytest.fixture
-def local_server(built):
+def local_server(built, serve_folder):
     """Serve the build folder on 127.0.0.1; yield its base URL; always stop it."""
-    handler = functools.partial(_QuietHandler, directory=str(built[0]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep pytest's output clean
-        pass
+    with serve_folder(built[0]) as url:
+        yield url
 
 
 _MATHJAX_DONE = (

@@ -26,30 +26,16 @@ from typing import IO, TYPE_CHECKING
 
 import nbformat
 import pytest
+from chromium import require_browser
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
+    pass
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 # The course's JupyterLab settings (news off, live-slide styles); pip installs them into the venv's overrides.d.
 COURSE_SETTINGS = ROOT / "jupyterlab-settings" / "course-lab-settings.json"
 START_TIMEOUT_S = 90
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def require_browser() -> None:
-    """Skip the test when Debian's Chromium or Playwright is missing (CI's .ci/run installs both)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -r requirements.txt)")
-
-
-def launch_chromium(playwright: "Playwright") -> "Browser":
-    """Start Debian's Chromium headless through Playwright (which never downloads a browser); return the browser."""
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-    )
 
 
 def _free_port() -> int:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lab_harness import CHROMIUM, running_jupyterlab
+from chromium import launch_chromium
+from lab_harness import running_jupyterlab
 
 pytestmark = pytest.mark.browser
 
@@ -85,11 +86,7 @@ def test_sliders_redraw_the_figures_in_jupyterlab(jupyterlab):
     base, token = jupyterlab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(f"{base}/lab/tree/widgets.ipynb?token={token}", timeout=60_000)

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from chromium import launch_chromium, require_browser
 
 from course_utils.authoring.slides import deck, vendor
 
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "slides"
-CHROMIUM = Path("/usr/bin/chromium")
 # reveal.js keeps a 4 % margin around the 960 × 700 slide: at 1000 × 730 its scale is exactly 1.
 NATIVE = {"width": 1000, "height": 730}
 # reveal.js is ready and MathJax has typeset every formula (it turns each into a script of type math/tex).
@@ -147,16 +147,12 @@ def server(decks, serve_folder):
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module's tests."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    require_browser()
+    from playwright import sync_api
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        chromium = launch_chromium(playwright)
         try:
             yield chromium
         finally:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import nbformat
 import numpy as np
 import pytest
-from lab_harness import ROOT, launch_chromium, running_jupyterlab
+from chromium import launch_chromium
+from lab_harness import ROOT, running_jupyterlab
 
 from course_utils.authoring import slide_rules
 

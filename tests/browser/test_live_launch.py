@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from lab_harness import COURSE_SETTINGS, ROOT, launch_chromium, learner_jupyterlab
+from chromium import launch_chromium
+from lab_harness import COURSE_SETTINGS, ROOT, learner_jupyterlab
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Route

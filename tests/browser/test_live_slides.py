@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-from lab_harness import launch_chromium, running_jupyterlab
+from chromium import launch_chromium
+from lab_harness import running_jupyterlab
 
 from course_utils.authoring import slide_rules
 

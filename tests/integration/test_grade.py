@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from chromium import launch_chromium, require_browser
 
 from course_utils.authoring.grade import grade_all
 from course_utils.authoring.grading.kernel import Isolation, Limits, network_isolation
@@ -336,13 +337,13 @@ def test_the_html_sheet_is_written_and_escaped(class_01: dict):
     assert "network:" in class_01["stdout"]
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
 def test_the_html_sheet_shows_every_row_in_a_browser(class_01: dict):
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     page_path = class_01["course"] / "submissions" / "grades.html"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 700})
             page.goto(page_path.as_uri())

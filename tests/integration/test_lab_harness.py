@@ -21,7 +21,7 @@ GONE_WITHIN_S = 5.0
 _PREAMBLE = f"""
 import os, sys, time
 from pathlib import Path
-sys.path.insert(0, {str(HARNESS)!r})
+sys.path[:0] = [{str(HARNESS)!r}, {str(HARNESS.parent)!r}]  # lab_harness, and tests/chromium.py it imports
 import lab_harness
 tmp = Path(sys.argv[1])
 """

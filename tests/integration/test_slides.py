@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from chromium import CHROMIUM, launch_chromium
 
 from course_utils.authoring import generate, slide_rules, transforms
 from course_utils.authoring.markers import SETUP_TAG
@@ -21,7 +22,6 @@ from course_utils.authoring.slides import cli, deck, site, vendor
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "slides"
-CHROMIUM = Path("/usr/bin/chromium")
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 
 
@@ -352,11 +352,7 @@ def test_decks_and_site_render_offline_in_chromium(local_server):
             route.abort()
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        browser = launch_chromium(playwright)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             context.route("**/*", only_local)

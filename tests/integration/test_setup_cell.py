@@ -1,12 +1,14 @@
 """The set-up cell that opens every notebook: a no-op where the course is installed, an installer where it is not.
 
 The second case is Colab's. It is tested in a fresh venv that sees this venv's packages (TensorFlow
-and the rest, through a .pth line, which does not run this venv's editable hook) but not
+and the rest, through a .pth line, which does not run this venv's editable hook; setuptools' distutils
+shim is copied, as Python 3.12+ needs it for TFP) but not
 `course_utils`; the cell then clones the course from this repository (a `file://` URL in place of
 `COURSE_REPOSITORY`), finds its pins already satisfied, installs `course_utils` and says so.
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -71,7 +73,11 @@ def test_without_the_course_the_cell_installs_it_from_the_repository(tmp_path: P
     fresh = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(fresh)
     site = next((fresh / "lib").glob("python3.*/site-packages"))
-    (site / "course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    packages = Path(sysconfig.get_paths()["purelib"])
+    (site / "course_packages.pth").write_text(f"{packages}\n")
+    # Python 3.12+ has no distutils, which TFP imports: setuptools' shim is switched on by its own .pth.
+    for shim in packages.glob("distutils-precedence.pth"):
+        shutil.copy(shim, site)
     python, work = str(fresh / "bin" / "python"), tmp_path / "content"
     work.mkdir()
     source = setup_cell.setup_cell_source(repository=ROOT.as_uri())

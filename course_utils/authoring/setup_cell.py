@@ -20,6 +20,7 @@ COURSE_REPOSITORY = "https://github.com/normalizing-flows-course/normalizing-flo
 # The same pins as requirements.txt (tests/unit/test_setup_cell.py keeps them equal).
 COLAB_PINS = ("tensorflow==2.21.0", "tf-keras==2.21.0", "tensorflow-probability==0.25.0")
 CELL_ID = "course-setup"
+CLONE_FOLDER = "normalizing-flows-course"  # where the cell clones the course (stored_results looks there too)
 
 _TEMPLATE = """\
 # @title Set-up: installs the course where it is missing (Colab); does nothing where it is installed
@@ -30,7 +31,7 @@ if importlib.util.find_spec("course_utils") is None:
 
     COURSE = "{repository}"
     PINS = {pins}
-    folder = os.path.abspath("normalizing-flows-course")
+    folder = os.path.abspath("{clone_folder}")
     if not os.path.isdir(folder):
         subprocess.run(["git", "clone", "--quiet", "--depth", "1", COURSE, folder], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *PINS], check=True)
@@ -45,7 +46,7 @@ def setup_cell_source(repository: str = COURSE_REPOSITORY, pins: tuple[str, ...]
     """Return the set-up cell's code, installing from `repository` (a URL, or a `file://` path in tests)."""
     if not repository or '"' in repository or "\n" in repository:
         raise ValueError(f"repository must be a URL or path without quotes or newlines, got {repository!r}")
-    return _TEMPLATE.format(repository=repository, pins=repr(list(pins)))
+    return _TEMPLATE.format(repository=repository, pins=repr(list(pins)), clone_folder=CLONE_FOLDER)
 
 
 def setup_cell() -> nbformat.NotebookNode:
@@ -59,13 +60,16 @@ def setup_cell() -> nbformat.NotebookNode:
 def with_setup_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the notebook with the current set-up cell just before its first other code cell (the input is kept).
 
-    An existing set-up cell keeps its metadata (its slide type among them) and gets the current source.
+    An existing set-up cell keeps its metadata (its slide type among them) and its execution count (so a
+    stored run stays a run), and gets the current source; its output is none, as where the course is installed.
     """
     notebook = nbformat.from_dict(notebook)
     is_setup = [SETUP_TAG in cell.get("metadata", {}).get("tags", []) for cell in notebook.cells]
     cell = setup_cell()
     if any(is_setup):
-        cell.metadata = nbformat.from_dict({**notebook.cells[is_setup.index(True)].metadata, **cell.metadata})
+        existing = notebook.cells[is_setup.index(True)]
+        cell.metadata = nbformat.from_dict({**existing.metadata, **cell.metadata})
+        cell.execution_count = existing.get("execution_count")
     cells = [other for other, setup in zip(notebook.cells, is_setup, strict=True) if not setup]
     first_code = next((i for i, other in enumerate(cells) if other.cell_type == "code"), len(cells))
     notebook.cells = [*cells[:first_code], cell, *cells[first_code:]]

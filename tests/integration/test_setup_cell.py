@@ -15,6 +15,7 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from course_utils.authoring import setup_cell
@@ -42,6 +43,18 @@ def test_every_notebook_opens_with_the_current_set_up_cell(path: Path):
     assert first["metadata"]["tags"] == [SETUP_TAG] and first["outputs"] == []
     assert "".join(first["source"]) == setup_cell.setup_cell_source()
     assert "from course_utils import" in "".join(imports["source"])  # the imports come right after it
+
+
+def test_the_cell_goes_before_the_imports_once_and_a_stored_run_stays():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("import course_utils")]
+    once = setup_cell.with_setup_cell(notebook)
+    assert [cell.get("id") for cell in once.cells][1] == setup_cell.CELL_ID and len(once.cells) == 3
+    once.cells[1].execution_count, once.cells[1].source = 1, "an old edition of the cell"  # as after a run
+    twice = setup_cell.with_setup_cell(once)
+    assert len(twice.cells) == 3 and twice.cells[1].execution_count == 1  # still a stored run, for nbval
+    assert twice.cells[1].source == setup_cell.setup_cell_source() and twice.cells[1].outputs == []
+    assert len(notebook.cells) == 2  # the input is left alone
 
 
 def test_a_repository_with_a_quote_is_refused():

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import statistics
 from pathlib import Path
 from typing import Any
 
-from course_utils import training
+from course_utils import data, leaderboard, training
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("speed", "quality", "notebooks", "cost")
+SECTIONS = ("speed", "quality", "notebooks", "cost", "leaderboard", "digits")
 
 # The recipe for 10,000 points (training.LARGE_DATA_RECIPE): 6 of the default flow's layers instead
 # of 4, minibatches of 512 (about 3000 Adam steps) and no added noise.
@@ -35,6 +36,11 @@ class Settings:
     cost_hidden: tuple[int, ...] = (64, 64)
     cost_batch: int = 1000
     cost_repeats: int = 15
+    leaderboard_steps: int = leaderboard.STEPS
+    leaderboard_datasets: tuple[str, ...] = data.DATASETS
+    leaderboard_spread_seeds: tuple[int, ...] = (1,)
+    leaderboard_checkpoint_datasets: tuple[str, ...] = ("two_moons", "checkerboard")
+    digits_quick: bool = False  # 2 epochs per flow and a quarter of each baseline's grid
 
 
 FULL = Settings()
@@ -48,7 +54,27 @@ QUICK = Settings(
     max_notebooks=1,
     cost_dims=(2, 4, 8),
     cost_repeats=3,
+    leaderboard_steps=20,
+    leaderboard_datasets=("two_moons", "pinwheel"),
+    leaderboard_spread_seeds=(1,),
+    digits_quick=True,
 )
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages: above the core count, others were using the CPUs."""
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) used so far by this process and its finished children (kernels)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def shared(meta: dict[str, Any]) -> bool:
+    """True when the 1-minute load at the start or end of a run was above the core count: wall times inflated."""
+    return max(meta["load_start"][0], meta["load_end"][0]) > meta["machine"]["cores"]
 
 
 def median(values: list[float]) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_common import SECTIONS, median
+from bench_common import SECTIONS, median, shared
 
 
 def json_safe(value: Any) -> Any:
@@ -185,7 +185,7 @@ def markdown_header(meta: dict[str, Any]) -> list[str]:
         f"{fmt(meta['cpu_time_s'], 0)} s CPU (this process and its kernels)",
         "",
     ]
-    if max(meta["load_start"][0], meta["load_end"][0]) > m["cores"]:
+    if shared(meta):
         lines += [
             f"**The machine was shared** (load above its {m['cores']} cores): wall times are inflated and not final.",
             "",
@@ -203,6 +203,9 @@ def markdown_targets(targets: list[dict[str, Any]], quick: bool) -> list[str]:
 
 def write_markdown(results: dict[str, Any], path: Path) -> None:
     """Write the human-readable report."""
+    from bench_digits import markdown_digits  # imported here: bench_digits imports this module
+    from bench_leaderboard import markdown_leaderboard  # imported here: bench_leaderboard imports this module
+
     meta = results["meta"]
     lines = markdown_header(meta)
     if results.get("targets"):
@@ -212,6 +215,8 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "quality": markdown_quality,
         "notebooks": markdown_notebooks,
         "cost": markdown_cost,
+        "leaderboard": markdown_leaderboard,
+        "digits": markdown_digits,
     }
     for section in SECTIONS:
         if section in results:

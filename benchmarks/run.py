@@ -1,9 +1,9 @@
 """Performance benchmark of the course, measured in one run on the machine it runs on.
 
-    .venv/bin/python benchmarks/run.py                 # full run: 10-15 minutes on 2 free cores
-    .venv/bin/python benchmarks/run.py --quick         # smoke run with tiny settings (about 1 minute)
+    .venv/bin/python benchmarks/run.py                 # full run: about half an hour on 2 free cores
+    .venv/bin/python benchmarks/run.py --quick         # smoke run with tiny settings
     .venv/bin/python benchmarks/run.py --nbval         # also time `pytest --nbval notebooks solutions`
-    .venv/bin/python benchmarks/run.py --only cost     # only some sections (speed quality notebooks cost)
+    .venv/bin/python benchmarks/run.py --only cost     # some sections: speed quality notebooks cost leaderboard digits
     .venv/bin/python benchmarks/run.py --out DIR       # write the results elsewhere
 
 Sections:
@@ -14,10 +14,17 @@ Sections:
   notebooks  each notebooks/*.ipynb executed in a fresh kernel (in memory, never written back).
   cost       MAF against IAF (pass_costs.measure_pass_costs): compiled time of log_prob and of sample
              against the dimension D, and how many times each calls the shift-and-log-scale network.
+  leaderboard  MAF, RealNVP (Permute or LU mixing), spline coupling and IAF on the five toy datasets at
+             equal parameter budgets and a fixed step budget (course_utils.leaderboard); also writes
+             OUT/leaderboard.json, OUT/leaderboard.md and the checkpoints notebook 09 restores.
+  digits     flows (RealNVP with checkerboard and channel masks, MAF, a class-conditional MAF) against
+             scikit-learn's GaussianMixture and KernelDensity on the 8x8 digits, in bits per dimension;
+             also writes OUT/digits.json and OUT/digits.md (the table notebook 08 shows).
 
 Writes OUT/latest.json, OUT/latest.md and (section cost) OUT/maf_iaf_cost.png, OUT defaulting
 to benchmarks/results/. Non-finite numbers are written to the JSON as the strings "nan", "inf".
-The sections live in the sibling modules bench_training, bench_notebooks and bench_cost.
+The sections live in the sibling modules bench_training, bench_notebooks, bench_cost, bench_leaderboard and
+bench_digits; bench_common holds their settings and load and CPU measures, bench_report the report.
 """
 
 from __future__ import annotations
@@ -34,8 +41,10 @@ from typing import Any
 
 import matplotlib
 import numpy as np
-from bench_common import FULL, QUICK, ROOT, SECTIONS, Settings
+from bench_common import FULL, QUICK, ROOT, SECTIONS, Settings, cpu_seconds, load_average
 from bench_cost import bench_cost
+from bench_digits import bench_digits
+from bench_leaderboard import bench_leaderboard
 from bench_notebooks import bench_notebooks
 from bench_report import write_json, write_markdown
 from bench_training import bench_quality, bench_speed, quality_targets
@@ -65,17 +74,6 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def load_average() -> list[float]:
-    """The 1, 5 and 15 minute load averages: above the core count, others were using the CPUs."""
-    return [round(v, 2) for v in os.getloadavg()]
-
-
-def cpu_seconds() -> float:
-    """CPU seconds (user + system) used so far by this process and its finished children (kernels)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line: --quick, --out, --nbval and --only."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -100,6 +98,8 @@ def run_sections(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
         "quality": lambda: bench_quality(settings),
         "notebooks": lambda: bench_notebooks(settings, args.nbval),
         "cost": lambda: bench_cost(settings, args.out),
+        "leaderboard": lambda: bench_leaderboard(settings, args.out, machine_info()),
+        "digits": lambda: bench_digits(settings, args.out, machine_info()),
     }
     return {name: sections[name]() for name in SECTIONS if name in args.only}
 

@@ -128,6 +128,7 @@ def _compiled_steps(
 ) -> tuple[Callable[[tf.Tensor], tf.Tensor], Callable[[tf.Tensor], tf.Tensor]]:
     """Return (train_step, eval_loss): one Adam step on the NLL of a batch, and the NLL alone, both compiled."""
     variables = dist.trainable_variables
+    optimizer.build(variables)  # Adam's slots now, not inside the first call: the step is traced once, not twice
     step_seed = tf.Variable([seed, 0], dtype=tf.int64, trainable=False)
 
     @tf.function(reduce_retracing=True)

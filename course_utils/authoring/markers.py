@@ -18,3 +18,5 @@ def not_attempted_message(exercise_id: str) -> str:
 # The tag of the set-up cell that opens every notebook (`course_utils.authoring.setup_cell`): it installs the
 # course where it is missing. Slides skip it, grading does not run it, and the imports cell after it stays "first".
 SETUP_TAG = "course-setup"
+# The folder the set-up cell clones the course into, where `course_utils.stored_results` also looks.
+CLONE_FOLDER = "normalizing-flows-course"

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import nbformat
 
-from course_utils.authoring.markers import SETUP_TAG
+from course_utils.authoring.markers import CLONE_FOLDER, SETUP_TAG
 
 COURSE_REPOSITORY = "https://github.com/normalizing-flows-course/normalizing-flows-hands-on.git"
 # The same pins as requirements.txt (tests/unit/test_setup_cell.py keeps them equal).
 COLAB_PINS = ("tensorflow==2.21.0", "tf-keras==2.21.0", "tensorflow-probability==0.25.0")
 CELL_ID = "course-setup"
-CLONE_FOLDER = "normalizing-flows-course"  # where the cell clones the course (stored_results looks there too)
 
 _TEMPLATE = """\
 # @title Set-up: installs the course where it is missing (Colab); does nothing where it is installed

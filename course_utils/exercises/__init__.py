@@ -184,13 +184,15 @@ def _inputs_line(case: Case) -> str:
 
 
 def _code_of(function: Callable[..., Any]) -> CodeType | None:
-    """The code object a call of `function` runs (through decorators, partials and bound methods), if any."""
+    """The code object a call of `function` runs (through decorators, partials, bound methods, a class's __init__)."""
     try:
         target = inspect.unwrap(function)
     except ValueError:  # a cycle of __wrapped__
         target = function
     while isinstance(target, functools.partial):
         target = target.func
+    if isinstance(target, type):  # a class: calling it runs its own __init__
+        target = vars(target).get("__init__", target)
     code = getattr(target, "__code__", None)
     if code is None:  # a callable object: its class's __call__
         code = getattr(inspect.getattr_static(type(target), "__call__", None), "__code__", None)

@@ -7,16 +7,40 @@ are painted grey or left as gaps and counted in a title or legend; densities and
 
 Modules by concern: `densities`, `samples` (samples, data, stages), `losses`, `maps` (1-D change
 of variables, warped grids), `coupling` (coupling layers, Jacobians), `autoregressive` (MADE
-graphs and masks) and `costs` (pass costs); `_figures` holds what they share.
+graphs and masks), `costs` (pass costs), `images` (grids of 8x8 images: digits, samples, masks,
+nearest neighbours), `dequantization` (discrete data, the logit transform, bits per dimension) and
+`toolbox` (notebook 09: splines, mixers, Glow's squeeze and ActNorm, the leaderboard); `_figures` holds
+what they share.
 """
 
 from course_utils.plotting.autoregressive import plot_made, plot_masks
 from course_utils.plotting.costs import plot_pass_costs
 from course_utils.plotting.coupling import plot_coupling_layer, plot_jacobians
 from course_utils.plotting.densities import density_grid, plot_density
+from course_utils.plotting.dequantization import (
+    plot_bits_per_dim,
+    plot_dequantization,
+    plot_level_bound,
+    plot_logit_transform,
+)
+from course_utils.plotting.images import (
+    plot_class_samples,
+    plot_image_masks,
+    plot_images,
+    plot_masked_jacobian,
+    plot_neighbours,
+)
 from course_utils.plotting.losses import plot_loss
 from course_utils.plotting.maps import plot_change_of_variables_1d, plot_warped_grid
 from course_utils.plotting.samples import plot_data, plot_data_vs_model, plot_samples, plot_stages
+from course_utils.plotting.toolbox import (
+    plot_channel_histograms,
+    plot_digit_rows,
+    plot_leaderboard,
+    plot_mixers,
+    plot_spline,
+    plot_squeeze,
+)
 
 __all__ = [
     "density_grid",
@@ -33,4 +57,19 @@ __all__ = [
     "plot_made",
     "plot_masks",
     "plot_pass_costs",
+    "plot_images",
+    "plot_image_masks",
+    "plot_neighbours",
+    "plot_masked_jacobian",
+    "plot_class_samples",
+    "plot_dequantization",
+    "plot_level_bound",
+    "plot_logit_transform",
+    "plot_bits_per_dim",
+    "plot_spline",
+    "plot_mixers",
+    "plot_squeeze",
+    "plot_channel_histograms",
+    "plot_digit_rows",
+    "plot_leaderboard",
 ]

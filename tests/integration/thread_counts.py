@@ -7,6 +7,10 @@ training turns those bits into different numbers. Each case runs `pytest --nbval
 on the notebooks that train (05 onwards) of one folder, with TF's intra- and inter-op thread counts and OpenMP's
 set to 1 or to 4, as on a learner's laptop with that many cores. In notebooks/ the exercise
 checks are not attempted, so the course's plugin reports them as skipped.
+
+solutions/ runs with 1 thread and notebooks/ with 4 (the suite's own nbval run uses the machine's count). The
+learner's copies are generated from solutions/ and store the same outputs in every cell that trains, so each
+thread count is checked once against every stored trained output, at half the cost of both counts on both folders.
 """
 
 import json

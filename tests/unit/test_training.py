@@ -357,3 +357,12 @@ def test_train_keras_after_a_divergence_restores_finite_weights_and_says_so(moon
     else:
         watched = history.val_loss or history.train_loss
         assert nll(dist, moons.x[-200:]) == pytest.approx(watched[history.best_epoch - 1], abs=1e-4)
+
+
+def test_the_compiled_step_is_traced_once_because_adams_slots_exist_before_the_first_call():
+    flow = builders.make_flow(builders.make_maf(2, hidden_units=(4,), seed=0), 2)
+    train_step, _ = training._compiled_steps(flow, training._adam(1e-3, "constant", 10), noise_std=0.0, seed=0)
+    batch = tf.constant(np.random.default_rng(0).normal(size=(8, 2)), tf.float32)
+    for _ in range(3):
+        train_step(batch)
+    assert train_step.experimental_get_tracing_count() == 1

@@ -284,8 +284,9 @@ def train_keras(
 ) -> TrainingHistory:
     """Fit `dist` the tutorial's way: a tf_keras `Model(Input -> log_prob)` and `fit` on the NLL.
 
-    Works for MAFs and chains of MAFs; an IAF or a `real_nvp_default_template` RealNVP cannot
-    be traced through a Keras Input (use `train` for those). As Keras does, it keeps the last
+    Works for MAFs and chains of MAFs. An IAF built on TFP's default `tf.while_loop` cannot be traced
+    through a Keras Input (one built with `unroll_loop=True` can, at a Keras model that grows with D),
+    and a `real_nvp_default_template` RealNVP has no trainable variables: use `train`. As Keras does, it keeps the last
     epoch's weights; if the loss becomes NaN or infinite it stops, restores the best finite
     weights (or the initial ones) and says so.
     """

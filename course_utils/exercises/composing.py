@@ -1,4 +1,4 @@
-"""Exercises of notebook 07: composing bijectors with Chain and Permute."""
+"""Exercises of notebook 07: composing bijectors with Chain and Permute (07.1, 07.4); 07.5 is in `flow_design`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from course_utils import builders
-from course_utils._tf import tf, tfb
+from course_utils._tf import ChainBase, tf, tfb, tfd
 from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises._compare import describe, never_raises, read_count
+from course_utils.exercises._compare import describe, never_raises
 
 
 def chain_list(layers: Sequence[tfb.Bijector], permutation: Sequence[int]) -> list[tfb.Bijector]:
@@ -86,7 +85,7 @@ def _order_reason(got: list, expected: list[tfb.Bijector], case: Case) -> str | 
 @never_raises
 def _same_chain(got: Any, expected: list[tfb.Bijector], case: Case) -> str | None:
     """Accept a list or tuple (or a tfb.Chain) of the given layers and Permutes in the order tfb.Chain needs."""
-    if isinstance(got, tfb.Chain):
+    if isinstance(got, ChainBase):
         got = list(got.bijectors)
     if not isinstance(got, (list, tuple)):
         return f"your function returned {describe(got)}; return a list of bijectors for tfb.Chain"
@@ -119,146 +118,186 @@ register(
 )
 
 
-# ------------------------------------------------------------------ 07.2 the per-stage forward loop
+# ------------------------------------------------------------------ 07.4 debug: a flow in the data's own units
 
 
-def stage_samples(chain: tfb.Chain, z: np.ndarray) -> list[np.ndarray]:
-    """Reference: [z, after the first bijector to act, ..., after the last] for the bijectors of `chain`."""
-    x = tf.convert_to_tensor(z, dtype=tf.float32)
-    stages = [x.numpy()]
-    for bijector in reversed(chain.bijectors):
-        x = bijector.forward(x)
-        stages.append(x.numpy())
-    return stages
+def fixed_chain(layers: Sequence[tfb.Bijector], permutation: Sequence[int], mean: Any, scale: Any) -> tfb.Chain:
+    """Reference: z -> layers[0] -> Permute -> ... -> layers[-1] -> times scale -> plus mean, as one tfb.Chain."""
+    acting = []
+    for i, layer in enumerate(layers):
+        acting.append(layer)
+        if i < len(layers) - 1:
+            acting.append(tfb.Permute(permutation=list(permutation)))
+    acting += [tfb.Scale(np.asarray(scale, np.float32)), tfb.Shift(np.asarray(mean, np.float32))]
+    return tfb.Chain(acting[::-1])  # tfb.Chain applies the last of its list first
 
 
-def _stage_cases() -> list[Case]:
-    """Inputs for 07.2: chains whose bijectors do not commute, so the order shows."""
-    z = np.random.default_rng(8).normal(size=(6, 2)).astype(np.float32)
-    scale_then_shift = tfb.Chain([tfb.Shift([1.0, -2.0]), tfb.Scale([2.0, 0.5])])
-    with_permute = tfb.Chain([tfb.Scale([3.0, 1.0]), tfb.Permute([1, 0]), tfb.Shift([1.0, 0.0])])
+def buggy_chain(layers: Sequence[tfb.Bijector], permutation: Sequence[int], mean: Any, scale: Any) -> tfb.Chain:
+    """The planted bug of 07.4: the layers and Permutes listed in the order they act (so the last layer acts first)."""
+    bijectors = [tfb.Shift(np.asarray(mean, np.float32)), tfb.Scale(np.asarray(scale, np.float32))]
+    for i, layer in enumerate(layers):
+        bijectors.append(layer)
+        if i < len(layers) - 1:
+            bijectors.append(tfb.Permute(permutation=list(permutation)))
+    return tfb.Chain(bijectors)
+
+
+class _Bent(tf.Module):
+    """An autoregressive x -> (shift, log_scale) that bends hard (so that the order of the layers shows)."""
+
+    def __init__(self, event_size: int, seed: int):
+        super().__init__(name=f"bent_D{event_size}_seed{seed}")
+        rng = np.random.default_rng(seed)
+        self.w = tf.constant(np.triu(rng.choice([-1.5, 1.5], size=(event_size, event_size)), k=1), tf.float32)
+        self.v = tf.constant(np.triu(rng.normal(scale=0.8, size=(event_size, event_size)), k=1), tf.float32)
+        self.b = tf.constant(rng.normal(scale=0.5, size=event_size), tf.float32)
+
+    def __call__(self, x: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        """Return (shift, log_scale): output i depends on x[:, :i] only."""
+        x = tf.cast(x, tf.float32)
+        return tf.sin(x @ self.w) + self.b, 0.6 * tf.tanh(x @ self.v)
+
+
+def _bent_layers(count: int, event_size: int) -> list[tfb.Bijector]:
+    """`count` MAF layers named layer_1, layer_2, ... whose order matters."""
     return [
-        Case(dict(chain=scale_then_shift, z=z), "scale first, then shift (2 stages)"),
-        Case(dict(chain=with_permute, z=z), "shift, permute, scale (3 stages)"),
+        tfb.MaskedAutoregressiveFlow(shift_and_log_scale_fn=_Bent(event_size, seed=20 + k), name=f"layer_{k}")
+        for k in range(1, count + 1)
+    ]
+
+
+def _units_cases() -> list[Case]:
+    """Inputs for 07.4: one layer, three layers in 2-D, three layers in 3-D with a cyclic permutation."""
+    return [
         Case(
-            dict(chain=builders.make_stack("maf", 2, 2, hidden_units=(8, 8), seed=9), z=z),
-            "two untrained MAFs with a Permute",
+            dict(layers=_bent_layers(1, 2), permutation=[1, 0], mean=[0.5, 0.25], scale=[0.9, 0.5]),
+            "one layer: no Permute",
+        ),
+        Case(
+            dict(layers=_bent_layers(3, 2), permutation=[1, 0], mean=[0.5, 0.25], scale=[0.9, 0.5]),
+            "three layers in 2-D",
+        ),
+        Case(
+            dict(layers=_bent_layers(3, 3), permutation=[1, 2, 0], mean=[1.0, -2.0, 0.5], scale=[2.0, 0.5, 1.5]),
+            "three layers in 3-D, permutation [1, 2, 0]",
         ),
     ]
 
 
-def _stack_stages(got: Any) -> tuple[np.ndarray | None, str | None]:
-    """The stages as one float64 array (K + 1, n, D), or a reason."""
-    if got is None or isinstance(got, (str, dict, tfb.Bijector)) or not hasattr(got, "__iter__"):
-        return None, f"your function returned {describe(got)}; return a list of arrays, one per stage, shaped like z"
-    try:
-        return np.asarray([np.asarray(stage, dtype=np.float64) for stage in got]), None
-    except (TypeError, ValueError):
-        return None, f"your function returned {describe(got)}; return a list of arrays, one per stage, shaped like z"
+def _acting_order(bijector: tfb.Bijector) -> list[tfb.Bijector]:
+    """The bijectors of a (possibly nested) tfb.Chain in the order they act; any other bijector alone."""
+    if isinstance(bijector, ChainBase):
+        return [b for inner in reversed(bijector.bijectors) for b in _acting_order(inner)]
+    return [bijector]
+
+
+def _label(bijector: Any, layers: Sequence[tfb.Bijector]) -> str:
+    """A short name: layer_k for a given layer, permute[...] for a Permute, shift, scale, or the bijector's name."""
+    if any(bijector is layer for layer in layers):
+        return bijector.name
+    if isinstance(bijector, tfb.Permute):
+        return f"permute{np.asarray(bijector.permutation).tolist()}"
+    if isinstance(bijector, tfb.Shift):
+        return "shift"
+    if isinstance(bijector, tfb.Scale):
+        return "scale"
+    return getattr(bijector, "name", type(bijector).__name__)
+
+
+def _probe_points(event_size: int) -> np.ndarray:
+    """Base points spread over the plane (or space), away from the origin, where a wrong order shows."""
+    return np.random.default_rng(7).normal(scale=1.3, size=(12, event_size)).astype(np.float32)
+
+
+def _same_map(got: tfb.Bijector, expected: tfb.Bijector, event_size: int) -> str | None:
+    """None when `got` maps the probe points as `expected` does and gives the same log_prob there, else what differs."""
+    z = _probe_points(event_size)
+    want_x = expected.forward(z).numpy()
+    got_x = np.asarray(got.forward(z), dtype=np.float64)
+    if got_x.shape != want_x.shape or not np.allclose(got_x, want_x, rtol=1e-4, atol=1e-4):
+        return "forward"
+    base = tfd.MultivariateNormalDiag(loc=tf.zeros(event_size))
+    x = tf.constant(want_x + 0.0)  # a new tensor: no cached inverse
+    got_lp = tfd.TransformedDistribution(base, got).log_prob(x).numpy()
+    want_lp = tfd.TransformedDistribution(base, expected).log_prob(tf.constant(want_x + 0.0)).numpy()
+    if not np.allclose(got_lp, want_lp, rtol=1e-4, atol=1e-3):
+        return "log_prob"
+    return None
+
+
+def _structure_reason(acting: list[str], case: Case) -> str | None:
+    """What is wrong with the acting order of the answer's bijectors, read from their names, or None."""
+    layers = case.kwargs["layers"]
+    names = [layer.name for layer in layers]
+    present = [name for name in acting if name in names]
+    missing = [name for name in names if name not in present]
+    if missing:
+        return f"{', '.join(missing)} never acts: put every given layer object in the chain"
+    if present == names[::-1] and len(names) > 1:
+        return (
+            f"the layers act in the order {', '.join(present)}: tfb.Chain applies the LAST bijector of its list "
+            "first, so layers[0] must come last among the layers in the list"
+        )
+    if present != names:
+        return f"the layers act in the order {', '.join(present)}, expected {', '.join(names)}"
+    first, last = acting.index(names[0]), acting.index(names[-1])
+    permutes = [name for name in acting if name.startswith("permute")]
+    if any(name.startswith("permute") for name in acting[:first] + acting[last + 1 :]):
+        return "a Permute goes only BETWEEN two layers, not before the first layer or after the last"
+    if len(permutes) != len(names) - 1:
+        return f"{len(names)} layers need {len(names) - 1} Permutes, one between each two; found {len(permutes)}"
+    wanted = f"permute{list(case.kwargs['permutation'])}"
+    if any(name != wanted for name in permutes):
+        return f"use the permutation you were given, {list(case.kwargs['permutation'])}"
+    if "shift" not in acting or "scale" not in acting:
+        return "the chain needs a tfb.Scale(scale) and a tfb.Shift(mean) to undo the standardization"
+    if acting.index("shift") < last or acting.index("scale") < last:
+        return (
+            "the standardization is undone BEFORE the layers act: Scale and Shift must act last, on the layers' "
+            "output, so they come first in the list"
+        )
+    if acting.index("shift") < acting.index("scale"):
+        return "Shift acts before Scale, which gives x = scale * (y + mean); x = mean + scale * y needs Scale first"
+    return None
 
 
 @never_raises
-def _same_stages(got: Any, expected: list[np.ndarray], case: Case) -> str | None:
-    """Accept K + 1 arrays (a list, tuple or stacked array) equal to the reference's stages; name the usual mistakes."""
-    got_array, reason = _stack_stages(got)
-    if reason is not None:
-        return reason
-    expected_array, z = np.asarray(expected, dtype=np.float64), np.asarray(case.kwargs["z"], np.float64)
-    n_bijectors = len(case.kwargs["chain"].bijectors)
-    if got_array.shape[0] == n_bijectors and got_array.shape[1:] == expected_array.shape[1:]:
-        if np.allclose(got_array[0], z):
-            return f"{n_bijectors} stages returned, expected {n_bijectors + 1}: the last bijector's output is missing"
-        return f"{n_bijectors} stages returned, expected {n_bijectors + 1}: start the list with z itself"
-    if got_array.shape != expected_array.shape:
-        return f"the stages have shape {got_array.shape}, expected {expected_array.shape} (K + 1 arrays shaped like z)"
-    if np.allclose(got_array, expected_array, atol=1e-4, rtol=1e-4):
+def _same_flow(got: Any, expected: tfb.Chain, case: Case) -> str | None:
+    """Accept any bijector that maps base points and scores data points as the reference does; else say what is off."""
+    if isinstance(got, (list, tuple)):
+        return "your function returned a list: wrap it, return tfb.Chain([...])"
+    if not isinstance(got, tfb.Bijector):
+        return f"your function returned {describe(got)}; return the fixed tfb.Chain"
+    event_size = len(case.kwargs["permutation"])
+    differs = _same_map(got, expected, event_size)
+    if differs is None:
         return None
-    wrong_order = stage_samples(tfb.Chain(list(reversed(case.kwargs["chain"].bijectors))), z)
-    if np.allclose(got_array, np.asarray(wrong_order), atol=1e-4, rtol=1e-4):
-        return "the bijectors were applied in list order: tfb.Chain applies the LAST one first, loop over reversed(...)"
-    close = [np.allclose(g, e, atol=1e-4, rtol=1e-4) for g, e in zip(got_array, expected_array, strict=True)]
-    return f"stage {close.index(False)} differs (stage 0 is z, stage k the output of the k-th bijector to act)"
+    acting = [_label(b, case.kwargs["layers"]) for b in _acting_order(got)]
+    shown = f"your chain acts as {' -> '.join(['z', *acting])}"
+    reason = _structure_reason(acting, case)
+    if reason is not None:
+        return f"{reason}; {shown}"
+    if differs == "log_prob":
+        return f"the samples are right but log_prob differs: is one bijector's log-det wrong?; {shown}"
+    return f"the order is right but the points differ: check the values given to tfb.Scale and tfb.Shift; {shown}"
 
 
 register(
     Exercise(
-        id="07.2",
-        title="the samples after every stage",
-        reference=stage_samples,
-        cases=_stage_cases,
+        id="07.4",
+        title="debug: the flow in the data's units",
+        reference=fixed_chain,
+        cases=_units_cases,
         hint=(
-            "walk z through the chain's bijectors in the order they act, keeping every intermediate result, z included."
+            "write down the order in which the bijectors must act on z, then remember in which order tfb.Chain "
+            "applies the bijectors of its list."
         ),
         hints=(
-            "start with [z]; then for bijector in reversed(chain.bijectors): x = bijector.forward(x) and append it. "
-            "The last stage must equal chain.forward(z).",
+            "the layers act first (layers[0] first, a Permute between two layers), then Scale, then Shift: "
+            "x = mean + scale * y. tfb.Chain([f2, f1]) computes f2(f1(z)), so list them in the reverse of that order.",
+            "acting = [layers[0], Permute, layers[1], ..., layers[-1], tfb.Scale(scale), tfb.Shift(mean)]; "
+            "return tfb.Chain(acting[::-1]).",
         ),
-        compare=_same_stages,
-    )
-)
-
-
-# ------------------------------------------------------------------ 07.3 the epoch to restore
-
-
-def best_epoch(val_loss: Sequence[float]) -> int:
-    """Reference: the epoch (counted from 1) with the lowest finite validation loss; the earliest if tied."""
-    losses = np.asarray(val_loss, dtype=np.float64)
-    losses = np.where(np.isfinite(losses), losses, np.inf)
-    return int(np.argmin(losses)) + 1
-
-
-def _best_epoch_cases() -> list[Case]:
-    """Inputs for 07.3: a U shape, a tie, NaN and inf, NaN first, the best first and last, a long noisy curve."""
-    rng = np.random.default_rng(10)
-    epochs = np.arange(1, 301)
-    noisy = 1.2 + 1.5 * np.exp(-epochs / 40) + 0.0004 * np.maximum(epochs - 150, 0) + 0.01 * rng.normal(size=300)
-    nan, inf = float("nan"), float("inf")
-    return [
-        Case(dict(val_loss=[2.9, 2.4, 2.1, 2.2, 2.6]), "a U-shaped curve"),
-        Case(dict(val_loss=[2.0, 1.5, 1.5, 1.7]), "a tie: restore the earlier epoch"),
-        Case(dict(val_loss=[2.5, 2.2, nan, 1.9, inf, 2.0]), "a run with NaN and inf losses"),
-        Case(dict(val_loss=[nan, 2.4, 2.2, 2.3]), "the first epoch's loss is NaN"),
-        Case(dict(val_loss=[1.1, 1.4, 1.6, 1.9]), "the best epoch is the first"),
-        Case(dict(val_loss=[3.0, 2.6, inf, 2.1]), "the best epoch is the last, after an inf"),
-        Case(dict(val_loss=noisy.tolist()), "300 noisy epochs that overfit after about 150"),
-    ]
-
-
-@never_raises
-def _same_epoch(got: Any, expected: int, case: Case) -> str | None:
-    """Accept the same epoch number in any whole-number form; name the off-by-one, the NaN and the tie mistakes."""
-    got_int, reason = read_count(got)
-    if reason is not None:
-        return f"{reason} (one epoch number)"
-    if got_int == expected:
-        return None
-    losses = np.asarray(case.kwargs["val_loss"], dtype=np.float64)
-    loss = losses[got_int - 1] if 1 <= got_int <= len(losses) else None
-    if loss is not None and not np.isfinite(loss):
-        return f"epoch {got_int} has a loss of {loss}: skip NaN and inf (np.argmin picks a NaN)"
-    if got_int == expected - 1:
-        return "off by one: epochs are counted from 1, so the epoch is the index + 1"
-    if loss is not None and loss == losses[expected - 1]:
-        return f"epochs {expected} and {got_int} tie: restore the earliest"
-    shown = "no such epoch" if loss is None else f"a validation loss of {loss:.4f}"
-    return f"epoch {got_int} has {shown}, epoch {expected} a lower one ({losses[expected - 1]:.4f})"
-
-
-register(
-    Exercise(
-        id="07.3",
-        title="the epoch to restore",
-        reference=best_epoch,
-        cases=_best_epoch_cases,
-        hint=(
-            "the best epoch is the one with the lowest validation loss, ignoring losses that are not finite; "
-            "epochs count from 1."
-        ),
-        hints=(
-            "replace NaN and inf by +inf (np.where(np.isfinite(v), v, np.inf)) or use np.nanargmin, take the index of "
-            "the minimum (np.argmin returns the first one, the earliest epoch), and add 1: epochs count from 1.",
-        ),
-        compare=_same_epoch,
+        compare=_same_flow,
     )
 )

@@ -1,9 +1,10 @@
 """Exercises of notebook 05 (RealNVP and NICE: coupling layers).
 
-The coupling exercises hand the learner a shift-and-log-scale function with TFP's signature,
-`fn(z_masked, output_units) -> (shift, log_scale)`, where `log_scale` is None for NICE. The
-functions of the cases below are plain NumPy, keep float32 and also accept TF tensors, so an
-answer written with NumPy or with TensorFlow passes alike.
+05.5 (one coupling layer) hands the learner shift-and-log-scale functions with TFP's signature,
+`fn(z_masked, output_units) -> (shift, log_scale)`, where `log_scale` (the notebook's alpha, a log-scale)
+is None for NICE. The functions of the cases below are plain NumPy, keep float32 and
+also accept TF tensors, so an answer written with NumPy or with TensorFlow passes alike. 05.6 and 05.7,
+about stacks of coupling layers, are in `coupling_stacks`. Retired: 05.1-05.3 (merged into 05.5) and 05.4.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from typing import Any
 import numpy as np
 
 from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises._compare import never_raises, numbers_compare, read_count, read_numbers
+from course_utils.exercises._compare import (
+    compare_numbers,
+    describe,
+    never_raises,
+    numbers_compare,
+    odd_answer,
+    read_numbers,
+)
 
 ShiftAndLogScaleFn = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray | None]]
 
@@ -92,31 +100,31 @@ def _split(values: np.ndarray, num_masked: int, fn: ShiftAndLogScaleFn):
     return masked, other, np.asarray(shift, dtype=np.float32), log_scale
 
 
-def coupling_forward(z: np.ndarray, num_masked: int, shift_and_log_scale_fn: ShiftAndLogScaleFn) -> np.ndarray:
-    """Reference: x[:d] = z[:d]; x[d:] = shift(z[:d]) + exp(log_scale(z[:d])) * z[d:]."""
-    masked, other, shift, log_scale = _split(z, num_masked, shift_and_log_scale_fn)
-    scale = 1.0 if log_scale is None else np.exp(np.asarray(log_scale, dtype=np.float32))
-    return np.concatenate([masked, shift + scale * other], axis=-1)
+def _coupling_parts(values: np.ndarray, num_masked: int, shift_and_log_scale_fn: ShiftAndLogScaleFn):
+    """(masked part, other part, shift, log_scale or None) of the rows of `values`, in float32."""
+    masked, other, shift, log_scale = _split(values, num_masked, shift_and_log_scale_fn)
+    return masked, other, shift, None if log_scale is None else np.asarray(log_scale, dtype=np.float32)
 
 
-def coupling_inverse(x: np.ndarray, num_masked: int, shift_and_log_scale_fn: ShiftAndLogScaleFn) -> np.ndarray:
-    """Reference: z[:d] = x[:d]; z[d:] = (x[d:] - shift(x[:d])) * exp(-log_scale(x[:d]))."""
-    masked, other, shift, log_scale = _split(x, num_masked, shift_and_log_scale_fn)
-    inverse_scale = 1.0 if log_scale is None else np.exp(-np.asarray(log_scale, dtype=np.float32))
-    return np.concatenate([masked, (other - shift) * inverse_scale], axis=-1)
+def coupling_layer(
+    points: np.ndarray, num_masked: int, shift_and_log_scale_fn: ShiftAndLogScaleFn
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference: (forward, log-det of the forward, inverse) of one coupling layer at the rows of `points`.
 
-
-def coupling_log_det(z: np.ndarray, num_masked: int, shift_and_log_scale_fn: ShiftAndLogScaleFn) -> np.ndarray:
-    """Reference: log|det J| of the forward map at each row of z, the sum of the log-scales (0 for NICE)."""
-    masked, other, _, log_scale = _split(z, num_masked, shift_and_log_scale_fn)
+    forward: x[:d] = v[:d], x[d:] = shift(v[:d]) + exp(alpha(v[:d])) * v[d:];
+    log-det: the sum of alpha(v[:d]) over the transformed columns (0 for NICE, alpha None);
+    inverse: z[:d] = v[:d], z[d:] = (v[d:] - shift(v[:d])) * exp(-alpha(v[:d])).
+    """
+    masked, other, shift, log_scale = _coupling_parts(points, num_masked, shift_and_log_scale_fn)
     if log_scale is None:
-        return np.zeros(other.shape[:-1], dtype=np.float32)
-    return np.sum(np.asarray(log_scale, dtype=np.float32), axis=-1)
+        log_scale = np.zeros_like(other)
+    forward = np.concatenate([masked, shift + np.exp(log_scale) * other], axis=-1)
+    inverse = np.concatenate([masked, (other - shift) * np.exp(-log_scale)], axis=-1)
+    return forward, np.sum(log_scale, axis=-1), inverse
 
 
-def _coupling_cases(direction: str) -> list[Case]:
-    """Inputs shared by 05.1-05.3: several D, d and networks, including NICE's shift-only one."""
-    argument = "z" if direction == "forward" else "x"
+def _coupling_cases() -> list[Case]:
+    """Several D, d and networks, including NICE's shift-only one."""
     cases = [
         (2, 1, _wave_2d(), "D = 2, d = 1"),
         (3, 1, _linear(1, 2, seed=1), "D = 3, d = 1: two dims transformed"),
@@ -126,7 +134,7 @@ def _coupling_cases(direction: str) -> list[Case]:
     ]
     return [
         Case(
-            {argument: _points(4, event_size, seed=10 + i), "num_masked": num_masked, "shift_and_log_scale_fn": fn},
+            {"points": _points(4, event_size, seed=10 + i), "num_masked": num_masked, "shift_and_log_scale_fn": fn},
             description,
         )
         for i, (event_size, num_masked, fn, description) in enumerate(cases)
@@ -134,9 +142,9 @@ def _coupling_cases(direction: str) -> list[Case]:
 
 
 def _parts(case: Case) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(d, masked part, other part, shift, log_scale or zeros) of the case's input, in float64."""
+    """(d, masked part, other part, shift, log_scale or zeros) of the case's points, in float64."""
     d, fn = case.kwargs["num_masked"], case.kwargs["shift_and_log_scale_fn"]
-    values = np.asarray(case.kwargs["z"] if "z" in case.kwargs else case.kwargs["x"], np.float64)
+    values = np.asarray(case.kwargs["points"], np.float64)
     masked, other = values[..., :d], values[..., d:]
     shift, log_scale = fn(masked.astype(np.float32), other.shape[-1])
     log_scale = np.zeros_like(other) if log_scale is None else np.asarray(log_scale, np.float64)
@@ -144,21 +152,24 @@ def _parts(case: Case) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndar
 
 
 def _forward_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
-    """Known wrong answers of 05.1 (the transformed columns only differ)."""
+    """Known wrong forward passes (the transformed columns only differ)."""
     _, masked, other, shift, log_scale = _parts(case)
     return {
-        "exp is missing: it is a LOG-scale, so the scale is exp(log_scale)": lambda: shift + log_scale * other,
-        "the shift is added after scaling: shift + exp(log_scale) * z_other": lambda: (
+        "exp is missing: alpha is a LOG-scale, so the scale is exp(log_scale)": lambda: shift + log_scale * other,
+        "the shift is added before scaling: the forward pass is shift + exp(log_scale) * v_other": lambda: (
             np.exp(log_scale) * (other + shift)
         ),
-        "this is the inverse map: the forward pass is shift + exp(log_scale) * z_other": lambda: (
+        "this is the inverse map: the forward pass is shift + exp(log_scale) * v_other": lambda: (
             (other - shift) * np.exp(-log_scale)
+        ),
+        "the forward pass multiplies by exp(+log_scale); exp(-log_scale) belongs to the inverse": lambda: (
+            shift + np.exp(-log_scale) * other
         ),
     }
 
 
 def _inverse_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
-    """Known wrong answers of 05.2 (the transformed columns only differ)."""
+    """Known wrong inverse passes (the transformed columns only differ)."""
     _, masked, other, shift, log_scale = _parts(case)
     return {
         "undo in reverse order: first subtract the shift, then divide by the scale": lambda: (
@@ -167,7 +178,7 @@ def _inverse_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
         "this multiplies by exp(+log_scale): divide by the scale, i.e. multiply by exp(-log_scale)": lambda: (
             (other - shift) * np.exp(log_scale)
         ),
-        "this is the forward map shift + exp(log_scale) * x_other: undo it": lambda: shift + np.exp(log_scale) * other,
+        "this is the forward map shift + exp(log_scale) * v_other: undo it": lambda: shift + np.exp(log_scale) * other,
         "the shift must be subtracted, not added": lambda: (other + shift) * np.exp(-log_scale),
     }
 
@@ -178,149 +189,102 @@ def _with_copied_columns(case: Case, mistakes: dict[str, Callable[[], Any]]) -> 
     return {why: (lambda wrong=wrong: np.concatenate([masked, wrong()], axis=-1)) for why, wrong in mistakes.items()}
 
 
-def _coupling_compare(mistakes: Callable[[Case], dict[str, Callable[[], Any]]]):
-    """A comparison for 05.1 and 05.2: the copied columns first, then the transformed ones, naming known mistakes."""
+def _pass_compare(mistakes: Callable[[Case], dict[str, Callable[[], Any]]]):
+    """A comparison of one pass: the copied columns first, then the transformed ones, naming known mistakes."""
 
-    @never_raises
     def compare(got: Any, expected: Any, case: Case) -> str | None:
         got_array, reason = read_numbers(got)
         if reason is None and got_array.shape == np.shape(expected):
             d, masked = _parts(case)[:2]
             if not np.allclose(got_array[..., :d], masked, rtol=1e-4, atol=1e-4):
-                return f"the first num_masked = {d} column(s) must pass through unchanged, in their place"
+                return (
+                    f"the first num_masked = {d} column(s) must pass through unchanged, in their place "
+                    "(is the wrong half kept?)"
+                )
         return numbers_compare(lambda case: _with_copied_columns(case, mistakes(case)))(got, expected, case)
 
     return compare
 
 
-register(
-    Exercise(
-        id="05.1",
-        title="the forward pass of a coupling layer",
-        reference=coupling_forward,
-        cases=lambda: _coupling_cases("forward"),
-        hint=(
-            "a coupling layer leaves the first part of the vector untouched and uses it to compute an affine map "
-            "of the rest; the network only ever sees the untouched part."
-        ),
-        hints=(
-            "split z into z[..., :num_masked] (passed through unchanged) and z[..., num_masked:]; call "
-            "shift, log_scale = shift_and_log_scale_fn(z_masked, number_of_other_dims) on the masked part only; "
-            "transform only the other part, shift + exp(log_scale) * z_other (exp: it is a LOG-scale), and "
-            "concatenate the two parts back in order. When log_scale is None (NICE) the scale is 1.",
-        ),
-        compare=_coupling_compare(_forward_mistakes),
-    )
-)
-
-register(
-    Exercise(
-        id="05.2",
-        title="the inverse pass of a coupling layer",
-        reference=coupling_inverse,
-        cases=lambda: _coupling_cases("inverse"),
-        hint=(
-            "the untouched part is the same before and after the layer, so the network gives the very same shift "
-            "and log-scale from x; then undo the affine map in reverse order."
-        ),
-        hints=(
-            "x[..., :num_masked] equals z[..., :num_masked], so the network can be called on x's masked part "
-            "to get the very same shift and log_scale; undo the affine map in reverse order: first subtract "
-            "the shift, then divide by exp(log_scale), i.e. (x_other - shift) * exp(-log_scale). "
-            "When log_scale is None (NICE) only subtract the shift.",
-        ),
-        compare=_coupling_compare(_inverse_mistakes),
-    )
-)
-
-
 def _log_det_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
-    """Known wrong answers of 05.3."""
+    """Known wrong log-determinants."""
     log_scale = _parts(case)[4]
     return {
+        "the sign is flipped: the forward map's log-det is +sum(log_scale)": lambda: -np.sum(log_scale, axis=-1),
         "this sums the scales exp(log_scale): sum the log-scales themselves": lambda: np.sum(np.exp(log_scale), -1),
         "this is a mean: log|det J| is the SUM of the log-scales": lambda: np.mean(log_scale, axis=-1),
-        "the sign is flipped: the forward map's log-det is +sum(log_scale)": lambda: -np.sum(log_scale, axis=-1),
+        "one number for the whole batch: sum over the last axis only, one log-det per row": lambda: np.sum(log_scale),
+        "this sums over the rows (the batch): sum over the last axis, one log-det per row": lambda: np.sum(
+            log_scale, axis=0
+        ),
     }
 
 
-@never_raises
-def _same_log_det(got: Any, expected: Any, case: Case) -> str | None:
+def _log_det_compare(got: Any, expected: Any, case: Case) -> str | None:
     """One log-det per row (one number for all rows where they are equal, as for NICE); name known mistakes."""
-    z, d, fn = case.kwargs["z"], case.kwargs["num_masked"], case.kwargs["shift_and_log_scale_fn"]
-    if got is None and fn(z[..., :d], z.shape[-1] - d)[1] is None:
-        return "your function returned None: with log_scale None (NICE) the scale is 1, so the log-det is 0"
-    return numbers_compare(_log_det_mistakes, broadcast=True)(got, expected, case)
+    points, d, fn = case.kwargs["points"], case.kwargs["num_masked"], case.kwargs["shift_and_log_scale_fn"]
+    if got is None and fn(points[..., :d], points.shape[-1] - d)[1] is None:
+        return "it is None: with log_scale None (NICE) the scale is 1, so the log-det is 0"
+    reason = numbers_compare(_log_det_mistakes, broadcast=True)(got, expected, case)
+    got_array, odd = read_numbers(got)
+    if reason is not None and odd is None and got_array.shape == () and np.ndim(expected) == 1:
+        if numbers_compare()(got, np.sum(_parts(case)[4]), case) is None:
+            return "one number for the whole batch: sum over the last axis only, one log-det per row"
+    return reason
 
 
-register(
-    Exercise(
-        id="05.3",
-        title="the log-determinant of a coupling layer",
-        reference=coupling_log_det,
-        cases=lambda: _coupling_cases("forward"),
-        hint=(
-            "the Jacobian of a coupling layer is block-triangular; which blocks are the identity, and what is the"
-            " determinant of the other one?"
-        ),
-        hints=(
-            "the Jacobian is block-triangular: identity for the masked dims, diag(exp(log_scale)) for the others, "
-            "so log|det J| = sum of log_scale over the last axis, one number per row (shape (n,)). Do not take exp, "
-            "do not average. For NICE (log_scale is None) it is 0 for every row: np.zeros(n).",
-        ),
-        compare=_same_log_det,
-    )
-)
-
-
-def masked_count(event_size: int, fraction_masked: float) -> int:
-    """Reference: how many leading dims tfb.RealNVP(fraction_masked=...) passes through: round(D * fraction)."""
-    return int(np.round(event_size * fraction_masked))
-
-
-def _masked_count_cases() -> list[Case]:
-    """Inputs for 05.4: exact halves (where floor, ceil and round-half-up disagree with TFP) and non-halves."""
-    cases = [(2, 0.5), (4, 0.3), (3, 0.5), (5, 0.5), (7, 0.5), (6, 0.25), (10, 0.25), (6, 2 / 3), (8, 0.7)]
-    return [
-        Case(dict(event_size=d, fraction_masked=f), f"D = {d}, fraction {f:.3g}: D * fraction = {d * f:.3g}")
-        for d, f in cases
-    ]
+_PARTS = ("x, the forward pass (first result)", "the log-det (second result)", "z, the inverse pass (third result)")
 
 
 @never_raises
-def _same_count(got: Any, expected: int, case: Case) -> str | None:
-    """Accept any whole number (in any form) equal to the expected count; name the rule a wrong count follows."""
-    value, reason = read_count(got)
-    if reason is not None or value == expected:
+def _same_layer(got: Any, expected: Any, case: Case) -> str | None:
+    """Three results, (forward, log-det, inverse); say which one is wrong and why."""
+    reason = odd_answer(got)
+    if reason is not None:
         return reason
-    size, product = case.kwargs["event_size"], case.kwargs["event_size"] * case.kwargs["fraction_masked"]
-    if value == np.floor(product):
-        return f"{value:g} is D * fraction = {product:g} rounded down; TFP rounds to the nearest count"
-    if value == np.ceil(product):
-        return (
-            f"{value:g} is D * fraction = {product:g} rounded up; TFP rounds to the nearest count, "
-            "and an exact half to the even neighbour"
-        )
-    if value == size - expected:
-        return f"{value:g} is the number of transformed dims; the count copied is D minus that, {expected}"
-    return f"got {value:g} dims, expected {expected}"
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return f"your function returned {describe(got)}: return three results, (x, log_det, z)"
+    forward, log_det, inverse = got
+    want_forward, want_log_det, want_inverse = expected
+    if (
+        compare_numbers(forward, want_inverse) is None
+        and compare_numbers(inverse, want_forward) is None
+        and not np.allclose(want_forward, want_inverse, atol=1e-4)
+    ):
+        return "the forward and inverse results are swapped: return (forward, log_det, inverse) in this order"
+    comparisons = (
+        (forward, want_forward, _pass_compare(_forward_mistakes)),
+        (log_det, want_log_det, _log_det_compare),
+        (inverse, want_inverse, _pass_compare(_inverse_mistakes)),
+    )
+    for name, (part, want, compare) in zip(_PARTS, comparisons, strict=True):
+        reason = compare(part, want, case)
+        if reason is not None:
+            return f"{name}: {reason}"
+    return None
 
 
 register(
     Exercise(
-        id="05.4",
-        title="how many dimensions fraction_masked masks",
-        reference=masked_count,
-        cases=_masked_count_cases,
+        id="05.5",
+        title="one coupling layer: forward, log-det and inverse",
+        reference=coupling_layer,
+        cases=_coupling_cases,
         hint=(
-            "TFP turns the fraction into a count with one particular rounding rule; try a few fractions that land"
-            " exactly on .5 and see which rule matches."
+            "a coupling layer leaves the first num_masked columns untouched and uses them to compute an affine "
+            "map of the rest; the network only ever sees the untouched part, in both directions. Its Jacobian "
+            "is block-triangular: which blocks are the identity?"
         ),
         hints=(
-            "tfb.RealNVP computes int(np.round(D * fraction_masked)). np.round (and Python's round) send an exact "
-            "half to the even neighbour: 1.5 -> 2 but 2.5 -> 2. int() alone rounds down, math.ceil up, "
-            "int(x + 0.5) sends 2.5 to 3: none of them matches.",
+            "split v into v[..., :num_masked] (copied) and v[..., num_masked:]; call "
+            "shift, log_scale = shift_and_log_scale_fn(v_masked, number_of_other_columns) once. log_scale is "
+            "alpha, a LOG-scale: the scale is exp(alpha). Forward: shift + exp(alpha) * v_other. Inverse: undo "
+            "in reverse order, (v_other - shift) * exp(-alpha). log-det: diag(exp(alpha)) is the only block "
+            "that is not the identity, so it is +sum(alpha) over the last axis, one number per row.",
+            "x = concat([v_masked, shift + exp(alpha) * v_other]); log_det = sum(alpha, axis=-1); "
+            "z = concat([v_masked, (v_other - shift) * exp(-alpha)]). When log_scale is None (NICE) use "
+            "alpha = 0: the scale is 1 and the log-det is 0 for every row.",
         ),
-        compare=_same_count,
+        compare=_same_layer,
     )
 )

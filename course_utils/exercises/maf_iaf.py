@@ -4,21 +4,22 @@ As in notebook 02 the learner gets an autoregressive `shift_and_log_scale(x) -> 
 (a perturbed MADE or a strongly coupled conditioner, see `autoregressive`). Where an exercise asks for
 "one pass" (or D passes), the function handed over is a `CaseCounter`: the references and the
 comparisons call around it (`uncounted`), so its count is the answer's own. The tests check that each
-reference agrees with TFP.
+reference agrees with TFP. 03.4 is predict-then-run: the answer returns the learner's prediction, the reference
+is the run (notebook 03's counting), and a gap is explained.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from course_utils import builders, pass_costs
 from course_utils._tf import tf, tfb
-from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises._compare import never_raises, numbers_compare, read_count
+from course_utils.exercises import Case, Exercise, _messages, register
+from course_utils.exercises._compare import describe, never_raises, numbers_compare, read_count
 from course_utils.exercises.autoregressive import (
     CoupledConditioner,
     counted,
@@ -153,72 +154,104 @@ register(
 )
 
 
-# ---------------------------------------------------------------- 03.3 how many passes?
+# ---------------------------------------------------------------- 03.4 predict, then run: the passes of a MAF
 
-
-MAF_OPERATIONS = ("inverse", "forward", "log_prob", "sample")
+PREDICTED_OPERATIONS, PREDICTED_SIZES, PREDICTED_POINTS = ("log_prob", "sample", "sample_and_log_prob"), (4, 32), 1000
+_FORM = '{"log_prob": {4: ..., 32: ...}, "sample": {4: ..., 32: ...}, "sample_and_log_prob": {4: ..., 32: ...}}'
 
 
 @functools.cache
-def _counted_maf_passes(operation: str, event_size: int) -> int:
-    """The calls a real TFP MAF's network gets for one batch (eager), counted once per (operation, D)."""
-    flow, counter = pass_costs.make_counted_flow("maf", event_size, hidden_units=(8, 8), seed=0)
-    points = tf.constant(standard_points(4, event_size, seed=0))
-    run = {
-        "inverse": lambda: flow.bijector.inverse(points),
-        "forward": lambda: flow.bijector.forward(points),
-        "log_prob": lambda: flow.log_prob(points),
-        "sample": lambda: flow.sample(4, seed=tf.constant([0, 0], tf.int32)),
-    }[operation]
-    return counter.count(run)
+def _run_maf_passes() -> dict[str, tuple[int, ...]]:
+    """The run: network calls of real TFP MAFs, counted as notebook 03's table is (a count is the same at any batch)."""
+    run = pass_costs.measure_pass_costs("maf", PREDICTED_SIZES, n=4, operations=PREDICTED_OPERATIONS, timed=())
+    return {op: tuple(counts) for op, counts in run.calls.items()}
 
 
-def maf_network_passes(operation: str, event_size: int) -> int:
-    """Reference: the calls a MAF's network gets for one batch, counted on a real TFP MAF in eager mode."""
-    return _counted_maf_passes(operation, int(event_size))
+def maf_passes_prediction() -> dict[str, dict[int, int]]:
+    """Reference: what the run counts, {operation: {D: network calls}}."""
+    return {op: dict(zip(PREDICTED_SIZES, counts, strict=True)) for op, counts in _run_maf_passes().items()}
 
 
-def _passes_cases() -> list[Case]:
-    """Every operation at D = 3, then at D = 7 so that a constant answer for D fails."""
-    return [
-        Case(dict(operation=op, event_size=size), f"{op} with D = {size}") for size in (3, 7) for op in MAF_OPERATIONS
-    ]
+def _why_off(op: str, size: int, predicted: int) -> str:
+    """The cause of a gap between a prediction of `predicted` calls for `op` at D = `size` and the run."""
+    if predicted > 0 and predicted % PREDICTED_POINTS == 0:
+        return ": one pass handles every row of the batch at once"
+    known = {
+        ("log_prob", 1): ": TFP's log_prob calls inverse AND inverse_log_det_jacobian, one pass each",
+        ("log_prob", size): ": x is given in full, so the density needs no loop",
+        ("log_prob", size + 1): ": that is the IAF's count; for a MAF x is given in full, no loop",
+        ("sample", 1): ": x_i needs x_<i, made by the pass before: one pass per dimension",
+        ("sample", size + 1): ": drawing z from N(0, I) is no network pass",
+        ("sample", size - 1): ": TFP's loop makes D passes, the first dimension's included",
+        ("sample_and_log_prob", size + 2): ": z comes from the draw, no inverse pass; the log-det costs one more",
+        ("sample_and_log_prob", size): ": TFP does not keep the loop's log-scales; the log-det costs one more pass",
+    }
+    usual = {
+        "log_prob": ": one pass for z, one for the log-det (inverse and inverse_log_det_jacobian), at any D",
+        "sample": ": one pass per dimension, since x_i needs x_<i",
+        "sample_and_log_prob": ": D passes for the samples, one more for the log-det at the new x",
+    }
+    return known.get((op, predicted), usual[op])
+
+
+def _read_prediction(got: Any) -> tuple[dict[str, dict[int, int]], str | None]:
+    """Return ({operation: {D: count}}, None) from a learner's prediction, or ({}, what is wrong with it)."""
+    if not isinstance(got, Mapping):
+        return {}, f"your function returned {describe(got)}: return a dict {_FORM}"
+    missing = [op for op in PREDICTED_OPERATIONS if op not in got]
+    if missing:
+        return {}, f"the prediction has no entry {missing[0]!r}: return a dict {_FORM}"
+    prediction: dict[str, dict[int, int]] = {op: {} for op in PREDICTED_OPERATIONS}
+    for op, size in ((op, size) for op in PREDICTED_OPERATIONS for size in PREDICTED_SIZES):
+        by_size = {str(key).strip(): value for key, value in got[op].items()} if isinstance(got[op], Mapping) else {}
+        if str(size) not in by_size:
+            what = f"has no count for D = {size}" if by_size else f"is {_messages.summarize(got[op], 60)}"
+            return {}, f"prediction[{op!r}] {what}: give a count for each D, {{4: ..., 32: ...}}"
+        prediction[op][size], reason = read_count(by_size[str(size)])
+        if reason is not None:
+            return {}, f"prediction[{op!r}][{size}]: {reason.replace('your function returned', 'it is')}"
+    return prediction, None
 
 
 @never_raises
-def _same_count(got: Any, expected: int, case: Case) -> str | None:
-    """A whole number (in any form) equal to the counted number of calls; name the usual mix-ups."""
-    count, reason = read_count(got)
-    if reason is not None or count == expected:
+def _prediction_against_run(got: Any, expected: dict[str, dict[int, int]], case: Case) -> str | None:
+    """None when every predicted count is the run's; else the first gap with its cause, and where the others are."""
+    prediction, reason = _read_prediction(got)
+    if reason is not None:
         return reason
-    op, size = case.kwargs["operation"], case.kwargs["event_size"]
-    why = {
-        ("log_prob", 1): ": log_prob calls inverse AND inverse_log_det_jacobian, one pass each",
-        ("log_prob", size): ": log_prob needs no loop, x is given",
-        ("inverse", size): ": the inverse needs one pass, x is known in full",
-        ("forward", 1): ": forward builds x one dimension per pass",
-        ("sample", size + 1): ": drawing from the base is no network pass",
-    }.get((op, count), "")
-    return f"a TFP MAF with D = {size} calls its network {expected} time(s) for {op}, not {count}{why}"
+    gaps = [(op, d) for op in PREDICTED_OPERATIONS for d in PREDICTED_SIZES if prediction[op][d] != expected[op][d]]
+    if not gaps:
+        return None
+    (op, size), rest = gaps[0], [[d for o, d in gaps[1:] if o == other] for other in PREDICTED_OPERATIONS]
+    others = ", ".join(
+        o if len(ds) == len(PREDICTED_SIZES) else f"{o} at D = {ds[0]}"
+        for o, ds in zip(PREDICTED_OPERATIONS, rest, strict=True)
+        if ds
+    )
+    predicted = prediction[op][size]
+    text = f"{op} at D = {size}: you predicted {predicted}, the run counted {expected[op][size]}"
+    return text + _why_off(op, size, predicted) + (f". Also off: {others}" if others else "")
 
 
 register(
     Exercise(
-        id="03.3",
-        title="counting network passes of a MAF",
-        reference=maf_network_passes,
-        cases=_passes_cases,
+        id="03.4",
+        title="predict, then run: the network passes of a MAF",
+        reference=maf_passes_prediction,
+        cases=lambda: [Case({}, "your prediction against the run, D = 4 and D = 32, 1000 points")],
         hint=(
-            "ask for each operation whether its input is known in full (one call can do it all) or must be built "
-            "one dimension at a time (one call per dimension), and remember that TFP's log_prob computes the "
-            "inverse and its log-det separately."
+            "for each operation ask whether the network's input is known in full before the first call (one call "
+            "then gives every shift and log-scale) or is built one dimension at a time; then count the separate "
+            "steps TFP runs: log_prob needs z AND a log-determinant."
         ),
         hints=(
-            "inverse: 1 call (x is known in full). forward: D calls (x is built one dimension per pass). "
-            "sample = base sample + forward: D. log_prob = inverse + inverse_log_det_jacobian, and TFP computes "
-            "each with its own call: 2, whatever D is.",
+            "density of a given x: x is known in full, so z takes one pass, but TFP's log_prob calls inverse and "
+            "inverse_log_det_jacobian separately, one pass each. sample: x_i needs x_<i, one pass per dimension; "
+            "the draw from N(0, I) is no pass. One pass handles every row, whatever the batch size.",
+            "log_prob: 2 at any D. sample: D. sample_and_log_prob: the D sampling passes, then one more for the "
+            "log-det at the new x (z is known from the draw): D + 1.",
         ),
-        compare=_same_count,
+        compare=_prediction_against_run,
     )
 )
 
@@ -258,8 +291,9 @@ register(
             "everything the density needs."
         ),
         hints=(
-            "z is known in full: shift, log_scale = shift_and_log_scale(z) (one call). The sample is "
-            "x = (z - shift) * exp(-log_scale), so its forward log-det is -sum(log_scale), and "
+            "z is known in full: shift, log_scale = shift_and_log_scale(z) (one call). Under tfb.Invert the "
+            "IAF's forward is the MAF's inverse, x = (z - shift) * exp(-log_scale): the log-scale enters with a "
+            "minus sign, so the forward log-det is -sum(log_scale), and "
             "log q(x) = sum_i log N(z_i; 0, 1) - log_det = sum_i log N(z_i; 0, 1) + sum_i log_scale_i "
             "(sums over the last axis). x itself is not needed.",
         ),

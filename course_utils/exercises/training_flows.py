@@ -1,10 +1,10 @@
-"""Exercises of notebook 06: training a MAF on two moons.
+"""Exercises of notebook 06: training a MAF on two moons (06.1, the NLL of a batch, was retired in the second edition).
 
 06.2 asks for a training *step*, which changes the flow it is given. The checker calls the
 reference first and the learner's answer second, on the same flow and optimizer, so a case
 records the flow's starting weights and the comparison replays both steps from there with
 plain SGD arithmetic: it checks where the learner's step left the weights, not just the loss.
-"""
+06.4 (the normalizing direction) is in `normalizing_direction`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ import numpy as np
 from course_utils import builders
 from course_utils._tf import tf, tf_keras, tfb, tfd
 from course_utils.exercises import Case, Exercise, register
-from course_utils.exercises._compare import describe, never_raises, numbers_compare
+from course_utils.exercises._compare import (
+    describe,
+    never_raises,
+    numbers_compare,
+)
 
 
 def _moons_like(n: int, seed: int) -> np.ndarray:
@@ -35,66 +39,6 @@ def _affine_flow(shift: Sequence[float], scale: Sequence[float], trainable: bool
     shift = tf.Variable(shift, dtype=tf.float32, name="shift") if trainable else tf.constant(shift, tf.float32)
     scale = tf.Variable(scale, dtype=tf.float32, name="scale") if trainable else tf.constant(scale, tf.float32)
     return builders.make_flow(tfb.Chain([tfb.Shift(shift), tfb.Scale(scale)]), 2)
-
-
-# ------------------------------------------------------------------ 06.1 the NLL of a batch
-
-
-def nll_loss(dist: tfd.Distribution, x: np.ndarray) -> tf.Tensor:
-    """Reference: the mean negative log-likelihood of the rows of x under dist, in nats."""
-    return -tf.reduce_mean(dist.log_prob(x))
-
-
-def _nll_cases() -> list[Case]:
-    """Inputs for 06.1: several batch sizes (so a sum is caught) and flows with a log-det term."""
-    x = _moons_like(50, seed=3)
-    return [
-        Case(dict(dist=builders.make_base(2), x=x[:5]), "the base N(0, I), 5 points"),
-        Case(dict(dist=_affine_flow([0.5, -1.0], [2.0, 0.8]), x=x), "an affine flow (its log-det matters), 50 points"),
-        Case(
-            dict(dist=builders.make_flow(builders.make_maf(2, (16, 16), seed=4), 2), x=x[:20]),
-            "an untrained MAF, 20 points",
-        ),
-    ]
-
-
-def _nll_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
-    """Known wrong answers of 06.1."""
-    log_prob = np.asarray(case.kwargs["dist"].log_prob(case.kwargs["x"]), np.float64)
-    n = len(log_prob)
-    return {
-        "the sign is flipped: the loss is the NEGATIVE log-likelihood (lower is better)": lambda: np.mean(log_prob),
-        f"this is the sum over the {n} points: take the mean": lambda: -np.sum(log_prob),
-        "this uses prob, not log_prob": lambda: -np.mean(np.exp(log_prob)),
-        "this is -log of the mean density: average the log-densities instead": lambda: (
-            -np.log(np.mean(np.exp(log_prob)))
-        ),
-    }
-
-
-@never_raises
-def _same_nll(got: Any, expected: Any, case: Case) -> str | None:
-    """Accept the mean NLL within tolerance (a tensor, a NumPy or Python float); name the usual mistakes."""
-    if np.shape(got) == np.shape(case.kwargs["x"])[:1]:
-        return f"one loss per point (shape {np.shape(got)}): the loss is their mean, one number"
-    return numbers_compare(_nll_mistakes)(got, expected, case)
-
-
-register(
-    Exercise(
-        id="06.1",
-        title="the NLL loss of a batch",
-        reference=nll_loss,
-        cases=_nll_cases,
-        hint="training minimises the average negative log-likelihood of the batch, in nats per point.",
-        hints=(
-            "the loss is the MEAN of -log p(x) over the rows: -tf.reduce_mean(dist.log_prob(x)). Use log_prob, "
-            "not prob; keep the minus sign (we minimise); take the mean, not the sum, so the loss is in nats per "
-            "point and does not grow with the batch.",
-        ),
-        compare=_same_nll,
-    )
-)
 
 
 # ------------------------------------------------------------------ 06.2 one training step

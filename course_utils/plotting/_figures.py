@@ -1,4 +1,11 @@
-"""What every plot of the package shares: panel grids, 2-D axes styling, titles and colorbars."""
+"""What every plot of the package shares: the colours, panel grids, 2-D axes styling, titles and colorbars.
+
+The colours are Okabe & Ito's eight (2008), told apart with every common colour-vision deficiency,
+named here once and by role; no module of the package names another colour (greys aside). Where two
+series of one panel differ by colour, they also differ by line style, marker or hatch (`series_style`,
+`HATCHES`), except, so far, several runs in one `plot_loss`. Colour maps: viridis (the default),
+`Blues`, `RdBu_r` and `gray_r`, all readable without red-green vision.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +22,32 @@ from course_utils import _checks
 Limits = tuple[float, float]
 
 PANEL_INCHES = 4.0
-CLASS_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown")
+
+# Okabe & Ito's colour-blind-safe palette (yellow, too pale on white, is left out of SERIES).
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+
+# Roles: what a colour means wherever it appears.
+DATA = BLUE  # training data and its histograms
+MODEL = VERMILLION  # a model's samples, the points a map moves
+HELDOUT = REDDISH_PURPLE  # held-out NLL measured on fresh points
+ACCENT = VERMILLION  # marks drawn over a curve or a heat map: knots, block boundaries
+# One colour per class, run, operation or model, in this order (cycled), with a marker each.
+SERIES = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, SKY_BLUE, REDDISH_PURPLE)
+MARKERS = ("o", "s", "^", "D", "v", "P")
+HATCHES = ("", "//", "..", "xx", "\\\\", "++")
 _MAX_DEFAULT_COLUMNS = 4
+
+
+def series_style(index: int) -> tuple[str, str]:
+    """Return the (colour, marker) of the index-th class, run, operation or model: SERIES and MARKERS, cycled."""
+    return SERIES[index % len(SERIES)], MARKERS[index % len(MARKERS)]
 
 
 def grid_columns(value: Any, n_panels: int) -> int:

@@ -13,6 +13,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from course_utils import _checks
+from course_utils.plotting._figures import BLUE
 
 _DEGREES = "1-D integer arrays (inputs first)"
 
@@ -140,7 +141,7 @@ def _default_mask_titles(n_masks: int) -> list[str]:
 
 def _draw_mask(ax: Axes, mask: np.ndarray, title: str, labels: list[np.ndarray] | None) -> None:
     """Show one mask (rows: units in, columns: units out), labelled by degree when `labels` (in, out) are given."""
-    ax.imshow(mask, cmap=ListedColormap(["white", "tab:blue"]), vmin=0, vmax=1, aspect="equal")
+    ax.imshow(mask, cmap=ListedColormap(["white", BLUE]), vmin=0, vmax=1, aspect="equal")
     ax.set_xticks(np.arange(mask.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(mask.shape[0] + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="0.8", linewidth=0.5)

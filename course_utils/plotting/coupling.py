@@ -11,7 +11,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course_utils import _checks
-from course_utils.plotting._figures import PANEL_INCHES, Limits, colorbar_axes, grid_columns, panel_figure
+from course_utils.plotting._figures import (
+    BLUE,
+    BLUISH_GREEN,
+    PANEL_INCHES,
+    REDDISH_PURPLE,
+    Limits,
+    colorbar_axes,
+    grid_columns,
+    panel_figure,
+)
 from course_utils.plotting.maps import MAX_LINES
 
 
@@ -66,7 +75,7 @@ def _draw_grid_and_samples(
         vertical = forward(np.stack([np.full_like(t, v), t], axis=1))
         horizontal = forward(np.stack([t, np.full_like(t, v)], axis=1))
         ax.plot(horizontal[:, 0], horizontal[:, 1], color="0.55", linewidth=0.7)
-        ax.plot(vertical[:, 0], vertical[:, 1], color="tab:blue", linewidth=1.2)
+        ax.plot(vertical[:, 0], vertical[:, 1], color=BLUE, linewidth=1.2)
     if len(samples):
         moved = forward(samples)
         ax.scatter(moved[:, 0], moved[:, 1], s=3, color="black", alpha=0.6, zorder=3)
@@ -75,10 +84,10 @@ def _draw_grid_and_samples(
 
 
 def _draw_shift_and_scale(ax: Axes, z0: np.ndarray, shift: np.ndarray, scale: np.ndarray) -> None:
-    """Plot the layer's shift and scale of dimension 1 against the passed-through z0."""
-    ax.plot(z0, shift, color="tab:green", label="shift $\\mu(z_0)$")
-    ax.plot(z0, scale, color="tab:purple", label="scale $\\exp\\,\\sigma(z_0)$")
-    ax.axhline(1.0, color="tab:purple", linestyle=":", linewidth=1)
+    """Plot the layer's shift (solid) and scale (dashed) of dimension 1 against the passed-through z0."""
+    ax.plot(z0, shift, color=BLUISH_GREEN, label="shift $\\mu(z_0)$")
+    ax.plot(z0, scale, "--", color=REDDISH_PURPLE, label="scale $\\exp\\,\\sigma(z_0)$")
+    ax.axhline(1.0, color=REDDISH_PURPLE, linestyle=":", linewidth=1)
     ax.axhline(0.0, color="0.6", linewidth=0.8)
     ax.set(xlabel="$z_0$ (the masked, passed-through dimension)", title="what the layer does to dimension 1")
     ax.title.set_fontsize(10)

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from course_utils import _checks
 from course_utils.digits import LEVELS
+from course_utils.plotting._figures import BLUE, BLUISH_GREEN, DATA, MODEL, ORANGE, REDDISH_PURPLE, series_style
 from course_utils.training import TrainingHistory
 
 _BASELINE_STYLES = ("--", ":", "-.", (0, (5, 1)), (0, (1, 1)))
@@ -39,10 +40,10 @@ def plot_dequantization(pixels: Any, seed: int = 0) -> Figure:
     values = array.ravel().astype(int)
     counts = np.bincount(values, minlength=LEVELS).astype(float)
     fig, (left, middle, right) = plt.subplots(1, 3, figsize=(13, 3.6))
-    left.bar(np.arange(LEVELS), counts / counts.sum(), width=0.8, color="tab:blue")
+    left.bar(np.arange(LEVELS), counts / counts.sum(), width=0.8, color=DATA)
     left.set(xlabel="grey level k", ylabel="share of pixels", title="The data: 17 discrete grey levels")
     widths = np.geomspace(1.0, 1e-4, 60)
-    middle.semilogx(widths, _spike_log_likelihood(counts, widths), color="tab:red")
+    middle.semilogx(widths, _spike_log_likelihood(counts, widths), color=MODEL)
     middle.invert_xaxis()
     middle.set(
         xlabel="width of a Gaussian spike on each level",
@@ -51,7 +52,7 @@ def plot_dequantization(pixels: Any, seed: int = 0) -> Figure:
     )
     rng = np.random.default_rng(_checks.seed("seed", seed))
     dequantized = values + rng.uniform(size=values.size)
-    right.hist(dequantized, bins=np.linspace(0, LEVELS, 5 * LEVELS + 1), density=True, color="tab:green")
+    right.hist(dequantized, bins=np.linspace(0, LEVELS, 5 * LEVELS + 1), density=True, color=BLUISH_GREEN)
     right.set(xlabel="k + u,  u ~ U(0, 1)", ylabel="density", title="Dequantized: each level fills its cell [k, k+1)")
     fig.tight_layout()
     return fig
@@ -64,9 +65,9 @@ def plot_level_bound(exact: Any, bound: Any, title: str = "") -> Figure:
         raise ValueError(f"exact and bound must be 1-D of one shape, got {exact_values.shape}, {bound_values.shape}")
     levels = np.arange(len(exact_values))
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    ax.plot(levels, exact_values, "o-", color="tab:blue", label="exact  log P(k) = log of the mass on [k, k+1)")
-    ax.plot(levels, bound_values, "s--", color="tab:orange", label="bound  E_u[log p(k + u)]")
-    ax.fill_between(levels, bound_values, exact_values, color="tab:orange", alpha=0.15, label="the gap (>= 0)")
+    ax.plot(levels, exact_values, "o-", color=BLUE, label="exact  log P(k) = log of the mass on [k, k+1)")
+    ax.plot(levels, bound_values, "s--", color=ORANGE, label="bound  E_u[log p(k + u)]")
+    ax.fill_between(levels, bound_values, exact_values, color=ORANGE, alpha=0.15, label="the gap (>= 0)")
     ax.set(xlabel="grey level k", ylabel="log-probability (nats)", title=title or "The dequantization bound")
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -74,22 +75,22 @@ def plot_level_bound(exact: Any, bound: Any, title: str = "") -> Figure:
 
 
 def plot_logit_transform(y: Any, alpha: float) -> Figure:
-    """The logit pre-transform: its curve and log |ds/dy| (left); the data's values before and after (right)."""
+    """The logit pre-transform: its curve and log |ds/dy| dashed (left); the data's values before and after (right)."""
     points = _checks.points("y", y)
     alpha = _checks.in_interval("alpha", alpha, 1e-6, 0.4999)
     grid = np.linspace(0.001, 0.999, 400)
     q = alpha + (1 - 2 * alpha) * grid
     fig, (curve, hist_y, hist_s) = plt.subplots(1, 3, figsize=(13, 3.6))
-    curve.plot(grid, np.log(q) - np.log1p(-q), color="tab:blue", label="s = logit(alpha + (1 - 2 alpha) y)")
-    curve.plot(grid, np.log1p(-2 * alpha) - np.log(q) - np.log1p(-q), color="tab:red", label="log |ds/dy|")
+    curve.plot(grid, np.log(q) - np.log1p(-q), color=BLUE, label="s = logit(alpha + (1 - 2 alpha) y)")
+    curve.plot(grid, np.log1p(-2 * alpha) - np.log(q) - np.log1p(-q), "--", color=MODEL, label="log |ds/dy|")
     curve.axhline(0, color="grey", linewidth=0.5)
     curve.set(xlabel="y", title=f"The logit pre-transform, alpha = {alpha:g}")
     curve.legend(fontsize=8)
     flat = points.ravel()
-    hist_y.hist(flat, bins=60, density=True, color="tab:green")
+    hist_y.hist(flat, bins=60, density=True, color=BLUISH_GREEN)
     hist_y.set(xlabel="y (unit cube)", ylabel="density", title="Dequantized pixels: piled up near 0")
     s = np.log(alpha + (1 - 2 * alpha) * flat) - np.log1p(-(alpha + (1 - 2 * alpha) * flat))
-    hist_s.hist(s, bins=60, density=True, color="tab:purple")
+    hist_s.hist(s, bins=60, density=True, color=REDDISH_PURPLE)
     hist_s.set(xlabel="s (logit space)", title="After the logit: the edges stretched out")
     fig.tight_layout()
     return fig
@@ -106,15 +107,19 @@ def _history(name: str, value: Any) -> TrainingHistory:
 def plot_bits_per_dim(
     histories: Mapping[str, TrainingHistory], baselines: Mapping[str, float] | None = None, title: str = ""
 ) -> Figure:
-    """Training (thin) and validation (thick) bits/dim per epoch, with horizontal lines for the baselines."""
+    """Training (thin) and validation (thick) bits/dim per epoch, with horizontal lines for the baselines.
+
+    Each run has its colour and its marker (on about ten epochs), so runs are told apart without colour too.
+    """
     given = _checks.mapping("histories", histories, "{name: TrainingHistory}")
     runs = {name: _history(f"histories[{name!r}]", history) for name, history in given.items()}
     lines = {} if baselines is None else dict(_checks.mapping("baselines", baselines, "{name: bits/dim}"))
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for index, (name, history) in enumerate(runs.items()):
-        color = f"C{index}"
-        ax.plot(history.epochs, history.train_loss, color=color, linewidth=0.8, alpha=0.7, label=f"{name}: training")
-        ax.plot(history.epochs, history.val_loss, color=color, linewidth=2.0, label=f"{name}: validation")
+        color, marker = series_style(index)
+        style = dict(color=color, marker=marker, markevery=max(1, len(history.epochs) // 10), markersize=4)
+        ax.plot(history.epochs, history.train_loss, linewidth=0.8, alpha=0.7, label=f"{name}: training", **style)
+        ax.plot(history.epochs, history.val_loss, linewidth=2.0, label=f"{name}: validation", **style)
     for index, (name, value) in enumerate(lines.items()):
         value = _checks.finite_float(f"baselines[{name!r}]", value)
         style = _BASELINE_STYLES[index % len(_BASELINE_STYLES)]

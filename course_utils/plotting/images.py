@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from course_utils import _checks
 from course_utils.digits import EVENT_SIZE, IMAGE_SHAPE, LEVELS
+from course_utils.plotting._figures import ACCENT
 
 IMAGE_INCHES = 0.9
 MAX_IMAGES = 400
@@ -168,8 +169,8 @@ def plot_masked_jacobian(jacobian: Any, mask: Any, title: str = "") -> Figure:
     ):
         ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=top, interpolation="nearest")
         ax.set(xlabel="input pixel j", ylabel="output pixel i", title=name)
-    axes[1].axhline(keep.sum() - 0.5, color="tab:red", linewidth=0.8)
-    axes[1].axvline(keep.sum() - 0.5, color="tab:red", linewidth=0.8)
+    axes[1].axhline(keep.sum() - 0.5, color=ACCENT, linewidth=0.8)
+    axes[1].axvline(keep.sum() - 0.5, color=ACCENT, linewidth=0.8)
     fig.suptitle(title or "|dy_i / dx_j| of one masked coupling layer", fontsize=10)
     fig.tight_layout()
     return fig

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course_utils import _checks
-from course_utils.plotting._figures import Limits
+from course_utils.plotting._figures import HELDOUT, Limits, series_style
 from course_utils.training import TrainingHistory
 
 
@@ -67,16 +67,18 @@ def _draw_history(ax: Axes, label: str, history: TrainingHistory, color: str) ->
 
 
 def _draw_heldout(ax: Axes, epochs: np.ndarray, losses: np.ndarray, ylim: Limits | None) -> None:
-    """Draw the held-out NLL curve; with ylim, mark values above the top (or NaN/inf) at the edge with their value."""
-    color = "tab:red"
+    """Draw the held-out NLLs as markers, no line: each is a separate measurement at a snapshot epoch.
+
+    With ylim, values above the top (or NaN/inf) are marked at the top edge with their value.
+    """
+    color, label = HELDOUT, "held-out NLL (fresh points)"
     if ylim is None:
-        ax.plot(epochs, losses, "o-", color=color, markersize=4, label="held-out NLL (fresh points)")
+        ax.plot(epochs, losses, "o", color=color, markersize=5, label=label)
         return
     top = ylim[1]
     off_chart = ~(losses <= top)  # above the top, or NaN (was NaN or inf)
     shown = np.where(off_chart, top, losses)
-    ax.plot(epochs, shown, "-", color=color, linewidth=1)
-    ax.plot(epochs[~off_chart], shown[~off_chart], "o", color=color, markersize=4, label="held-out NLL (fresh points)")
+    ax.plot(epochs[~off_chart], shown[~off_chart], "o", color=color, markersize=5, label=label)
     if off_chart.any():
         off_label = "held-out NLL off the chart"
         ax.plot(epochs[off_chart], shown[off_chart], "^", color=color, markersize=7, clip_on=False, label=off_label)
@@ -96,7 +98,8 @@ def plot_loss(
 ) -> Figure:
     """Train (solid) and validation (dashed) loss curves of one history or a {label: history} dict.
 
-    `heldout` ({epoch: NLL on fresh points}, e.g. from training snapshots) adds a third curve;
+    `heldout` ({epoch: NLL on fresh points}, e.g. from training snapshots) adds those values as
+    markers, not joined by a line (they are separate measurements, often far apart in epochs);
     with `ylim`, values above the top (or NaN/inf) are marked at the top edge with their value.
     """
     histories = _histories(histories)
@@ -106,7 +109,7 @@ def plot_loss(
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for index, (label, history) in enumerate(histories.items()):
-        _draw_history(ax, label, history, f"C{index}")
+        _draw_history(ax, label, history, series_style(index)[0])
     if entropy is not None:
         entropy_label = f"best possible NLL (entropy) = {entropy:.3f}"
         ax.axhline(entropy, color="black", linestyle="-.", linewidth=1, label=entropy_label)

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_utils import _checks
-from course_utils.plotting._figures import PANEL_INCHES, Limits
+from course_utils.plotting._figures import MODEL, PANEL_INCHES, Limits
 
 MAX_LINES = 200  # bands or grid lines: more are invisible and slow to draw
 
@@ -24,12 +24,13 @@ def plot_change_of_variables_1d(bijector: Any, z_lim: Limits = (-3, 3), n_bands:
     n_bands = _checks.positive_int("n_bands", n_bands, maximum=MAX_LINES)
     _checks.has_method("bijector", bijector, "forward", "a tfb.Bijector")
     _checks.event_size_is("bijector", bijector, 1, "plot_change_of_variables_1d (a 1-D map)")
-    z = np.linspace(z_low, z_high, 400, dtype=np.float32)
+    edges = np.linspace(z_low, z_high, n_bands + 1).astype(np.float32)
+    # The band edges are grid points, so neighbouring bands meet (no white sliver where f is steep).
+    z = np.union1d(np.linspace(z_low, z_high, 400, dtype=np.float32), edges)
     x = np.asarray(bijector.forward(z))
     log_det = np.asarray(bijector.forward_log_det_jacobian(z, event_ndims=0)) * np.ones_like(z)
     p_z = np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
     p_x = p_z * np.exp(-log_det)
-    edges = np.linspace(z_low, z_high, n_bands + 1)
     colors = plt.cm.viridis(np.linspace(0.1, 0.9, n_bands))
     fig, (ax_z, ax_f, ax_x) = plt.subplots(1, 3, figsize=(3 * PANEL_INCHES, PANEL_INCHES * 0.8))
     for left, right, color in zip(edges[:-1], edges[1:], colors, strict=True):
@@ -71,7 +72,7 @@ def plot_warped_grid(
             warped = transform(line)
             ax.plot(warped[:, 0], warped[:, 1], color="0.6", linewidth=0.8)
         moved = transform(z)
-        ax.scatter(moved[:, 0], moved[:, 1], s=4, color="tab:red", zorder=3)
+        ax.scatter(moved[:, 0], moved[:, 1], s=4, color=MODEL, zorder=3)
         ax.set_title(title)
         ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()

@@ -13,12 +13,15 @@ from matplotlib.figure import Figure
 
 from course_utils import _checks
 from course_utils.plotting._figures import (
-    CLASS_COLORS,
+    BLUE,
+    DATA,
+    MODEL,
     PANEL_INCHES,
     Limits,
     grid_columns,
     join_lines,
     panel_figure,
+    series_style,
     style_axes,
 )
 
@@ -54,7 +57,7 @@ def plot_samples(
     ncols: int | None = None,
     xlim: Limits = (-4, 4),
     ylim: Limits = (-4, 4),
-    color: Any = "tab:red",
+    color: Any = MODEL,
     size: float = 4,
 ) -> Figure:
     """Scatter one (n, 2) array or tensor of samples, or a list of them, one panel each."""
@@ -75,7 +78,7 @@ def plot_samples(
 def plot_data(
     x: Any, labels: Any = None, xlim: Limits = (-2, 2), ylim: Limits = (-2, 2), title: str = "Training data"
 ) -> Figure:
-    """Scatter the (n, 2) training data, one colour per class label when labels are given."""
+    """Scatter the (n, 2) training data, one colour and marker per class label when labels are given."""
     points = _checks.points("x", x, 2)
     classes = (
         np.zeros(len(points), dtype=int) if labels is None else _checks.per_row("labels", labels, len(points), "x")
@@ -85,8 +88,8 @@ def plot_data(
     fig, ax = plt.subplots(figsize=(PANEL_INCHES + 1, PANEL_INCHES + 1))
     for index, label in enumerate(np.unique(classes)):
         in_class = classes == label
-        color = CLASS_COLORS[index % len(CLASS_COLORS)]
-        ax.scatter(points[in_class, 0], points[in_class, 1], s=6, color=color, label=f"class {label}")
+        color, marker = series_style(index)
+        ax.scatter(points[in_class, 0], points[in_class, 1], s=6, color=color, marker=marker, label=f"class {label}")
     if labels is not None:
         ax.legend(loc="upper right", fontsize=8)
     style_axes(ax, xlim, ylim, title)
@@ -108,8 +111,8 @@ def plot_data_vs_model(
     data_title, model_title = _checks.titles("titles", titles, 2)
 
     fig, (data_ax, model_ax) = panel_figure(2, 2)
-    _scatter_panel(data_ax, data, data_title, xlim, ylim, CLASS_COLORS[0], 4.0)
-    _scatter_panel(model_ax, model, model_title, xlim, ylim, CLASS_COLORS[1], 4.0)
+    _scatter_panel(data_ax, data, data_title, xlim, ylim, DATA, 4.0)
+    _scatter_panel(model_ax, model, model_title, xlim, ylim, MODEL, 4.0)
     fig.tight_layout()
     return fig
 
@@ -123,6 +126,6 @@ def plot_stages(stages: Any, ncols: int = 4, xlim: Limits = (-4, 4), ylim: Limit
 
     fig, axes = panel_figure(len(pairs), ncols)
     for k, (ax, (name, _), points) in enumerate(zip(axes, pairs, checked, strict=True)):
-        _scatter_panel(ax, points, f"{k}: {name}", xlim, ylim, CLASS_COLORS[0], 4.0)
+        _scatter_panel(ax, points, f"{k}: {name}", xlim, ylim, BLUE, 4.0)
     fig.tight_layout()
     return fig

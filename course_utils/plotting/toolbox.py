@@ -12,9 +12,20 @@ from matplotlib.figure import Figure
 
 from course_utils import _checks, data
 from course_utils._tf import tf
-from course_utils.plotting._figures import CLASS_COLORS, PANEL_INCHES, Limits
+from course_utils.plotting._figures import (
+    ACCENT,
+    BLUE,
+    BLUISH_GREEN,
+    HATCHES,
+    PANEL_INCHES,
+    SERIES,
+    VERMILLION,
+    Limits,
+    series_style,
+)
 
-_TILE_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
+_TILE_COLORS = SERIES[:4]  # one per position in a 2x2 tile, also named in the channels' titles
+_HISTOGRAM_EDGES = ("-", "--")  # the outline of the first and second batch's histogram
 
 
 def _spline_curve(spline: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -48,14 +59,14 @@ def plot_spline(spline: Any, lim: Limits | None = None, title: str = "") -> Figu
         for k in knot_x:
             ax.axvline(k, color="0.8", linewidth=0.6, zorder=1)
     ax_f.plot(x, x, color="0.6", linestyle=":", linewidth=1, label="identity")
-    ax_f.plot(x, y, color="tab:blue", linewidth=2, label="spline f(x)")
-    ax_f.plot(knot_x, knot_y, "o", color="tab:red", markersize=4, label="knots")
+    ax_f.plot(x, y, color=BLUE, linewidth=2, label="spline f(x)")
+    ax_f.plot(knot_x, knot_y, "o", color=ACCENT, markersize=4, label="knots")
     ax_f.set(xlim=lim, ylim=lim, xlabel="x", ylabel="y = f(x)", title="the spline: monotone, identity outside")
     ax_f.set_aspect("equal")
     ax_f.legend(fontsize=8, loc="upper left")
-    ax_d.plot(x, derivative, color="tab:blue", linewidth=2, label="exp(forward_log_det_jacobian)")
+    ax_d.plot(x, derivative, color=BLUE, linewidth=2, label="exp(forward_log_det_jacobian)")
     ax_d.plot(x[::25], by_autodiff[::25], "o", color="black", markersize=3, label="autodiff")
-    ax_d.plot(knot_x, slopes, "o", color="tab:red", markersize=4, label="knot slopes")
+    ax_d.plot(knot_x, slopes, "o", color=ACCENT, markersize=4, label="knot slopes")
     ax_d.set(xlim=lim, ylim=(0, None), xlabel="x", ylabel="f'(x)", title="its derivative: positive everywhere")
     ax_d.legend(fontsize=8, loc="upper left")
     if title:
@@ -75,7 +86,7 @@ def _linear_map(name: str, bijector: Any) -> np.ndarray:
 
 
 def plot_mixers(mixers: Any) -> Figure:
-    """One panel per (title, linear 2-D bijector): a square grid and its image, e1 and e2 as arrows; W and log|det|."""
+    """One panel per (title, linear 2-D bijector): a square grid and its image, W e1 (solid arrow) and W e2 (dashed)."""
     pairs = _checks.named_pairs("mixers", mixers, "bijector")
     fig, axes = plt.subplots(1, len(pairs), figsize=(PANEL_INCHES * len(pairs), PANEL_INCHES), squeeze=False)
     t = np.linspace(-1, 1, 50)
@@ -84,9 +95,10 @@ def plot_mixers(mixers: Any) -> Figure:
         for level in np.linspace(-1, 1, 5):
             for line in (np.stack([t, np.full_like(t, level)]), np.stack([np.full_like(t, level), t])):
                 ax.plot(*line, color="0.85", linewidth=0.8)
-                ax.plot(*(matrix @ line), color="tab:blue", linewidth=0.9)
-        for j, color in enumerate(("tab:red", "tab:green")):
-            ax.annotate("", xy=matrix[:, j], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=color, lw=2))
+                ax.plot(*(matrix @ line), color=BLUE, linewidth=0.9)
+        for j, (color, style) in enumerate(((VERMILLION, "-"), (BLUISH_GREEN, "--"))):
+            arrow = dict(arrowstyle="->", color=color, lw=2, linestyle=style)
+            ax.annotate("", xy=matrix[:, j], xytext=(0, 0), arrowprops=arrow)
         _, log_det = np.linalg.slogdet(matrix.astype(np.float64))
         rows = "; ".join(" ".join(f"{round(v, 2) + 0.0:+.2f}" for v in row) for row in matrix)  # no "-0.00"
         ax.set_title(f"{title}\nW = [{rows}]\nlog|det W| = {round(log_det, 3) + 0.0:.3f}", fontsize=9)
@@ -134,14 +146,17 @@ def plot_channel_histograms(
     channels = before.shape[-1]
     fig, axes = plt.subplots(1, channels, figsize=(PANEL_INCHES * 0.8 * channels, PANEL_INCHES * 0.7), squeeze=False)
     for c, ax in enumerate(axes[0]):
-        for values, label, color in zip((before, after), labels, CLASS_COLORS, strict=False):
+        for values, label, color, edge in zip((before, after), labels, SERIES, _HISTOGRAM_EDGES, strict=False):
             flat = values[..., c].ravel()
             ax.hist(  # stepfilled: one patch per histogram, not one per bar (several times faster to draw)
                 flat,
                 bins=40,
                 histtype="stepfilled",
                 alpha=0.6,
-                color=color,
+                facecolor=color,
+                edgecolor=color,
+                linestyle=edge,
+                linewidth=1.5,
                 label=f"{label}: mean {flat.mean():.2f}, std {flat.std():.2f}",
             )
         ax.set_title(f"channel {c}", fontsize=9)
@@ -170,7 +185,10 @@ def plot_digit_rows(rows: Any, n: int = 8) -> Figure:
 
 
 def plot_leaderboard(entries: Any, seed: int = 0) -> Figure:
-    """Bars: held-out NLL minus entropy per dataset and model, pinwheel's held-out NLL, and the training times."""
+    """Bars: held-out NLL minus entropy per dataset and model, pinwheel's held-out NLL, and the training times.
+
+    Each model has its colour and its hatch, so that the bars are told apart without colour too.
+    """
     from course_utils import leaderboard  # imported here: leaderboard trains flows, plotting only draws
 
     table = leaderboard.pivot(_checks.sequence("entries", entries, "leaderboard entries"), seed)
@@ -182,16 +200,16 @@ def plot_leaderboard(entries: Any, seed: int = 0) -> Figure:
     plain = [d for d in datasets if d not in with_gap]
     fig, axes = plt.subplots(1, 3, figsize=(3.2 * PANEL_INCHES, PANEL_INCHES), width_ratios=[3, 1, 1.4])
     width = 0.8 / len(kinds)
-    colors = plt.cm.tab10(np.arange(len(kinds)))
     for k, kind in enumerate(kinds):
         label = leaderboard.LABELS[kind]
+        style = dict(color=series_style(k)[0], hatch=HATCHES[k % len(HATCHES)], edgecolor="white")
         gaps = [table[kind][d].gap if d in table[kind] else np.nan for d in with_gap]
-        axes[0].bar(np.arange(len(with_gap)) + k * width, gaps, width, color=colors[k], label=label)
+        axes[0].bar(np.arange(len(with_gap)) + k * width, gaps, width, label=label, **style)
         nlls = [table[kind][d].heldout_nll if d in table[kind] else np.nan for d in plain]
-        axes[1].bar(np.arange(len(plain)) + k * width, nlls, width, color=colors[k])
+        axes[1].bar(np.arange(len(plain)) + k * width, nlls, width, **style)
         times = [e.train_time_s for e in table[kind].values()]
         axes[2].barh(k, np.mean(times), xerr=[[np.mean(times) - min(times)], [max(times) - np.mean(times)]],
-                     color=colors[k])  # fmt: skip
+                     **style)  # fmt: skip
     axes[0].set_xticks(np.arange(len(with_gap)) + 0.4 - width / 2, with_gap, fontsize=8)
     axes[0].set(ylabel="held-out NLL - entropy (nats)", title="KL left to the data (lower is better)")
     axes[0].legend(fontsize=8)

@@ -11,13 +11,14 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from course_utils import _checks
+from course_utils.plotting._figures import BLUE
 
 Limits = tuple[float, float]
 
 DPI = 90
 SLIDER_STYLE = {"description_width": "initial"}
 SLIDER_LAYOUT = {"width": "300px"}
-Z_COLOR, X_COLOR, DATA_COLOR = "0.55", "tab:blue", "0.7"
+Z_COLOR, X_COLOR, DATA_COLOR = "0.55", BLUE, "0.7"
 # Legends of scatter panels go below the axes, out of the way of points that move.
 LEGEND_BELOW: dict[str, Any] = dict(
     loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3, fontsize=8, markerscale=3, frameon=False

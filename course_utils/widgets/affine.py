@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from course_utils import _checks
+from course_utils.plotting._figures import ORANGE, VERMILLION
 from course_utils.widgets._figures import X_COLOR, Z_COLOR, Limits, figure, slider, standard_normal
 from course_utils.widgets.flow_widget import FlowWidget
 
@@ -34,10 +35,10 @@ def _density_panel(ax: Axes, x: np.ndarray, z_samples: np.ndarray, x_lim: Limits
 def _log_density_panel(ax: Axes, x: np.ndarray, x_lim: Limits) -> dict[str, Any]:
     """Draw the log-density axes; return the artists that follow the sliders (both curves, the gap and its text)."""
     log_base_label = r"$\log p_z(z)$,  $z = (x - b)\,e^{-s}$"
-    (log_base,) = ax.plot(x, x * 0, color="tab:orange", linestyle="--", label=log_base_label)
+    (log_base,) = ax.plot(x, x * 0, color=ORANGE, linestyle="--", label=log_base_label)
     (log_density,) = ax.plot(x, x * 0, color=X_COLOR, linewidth=2, label=r"$\log p_x(x) = \log p_z(z) - s$")
-    (gap,) = ax.plot([0, 0], [0, 0], color="tab:red", linewidth=3, solid_capstyle="butt")
-    gap_text = ax.text(0, 0, "", color="tab:red", fontsize=10, va="center")
+    (gap,) = ax.plot([0, 0], [0, 0], color=VERMILLION, linewidth=3, solid_capstyle="butt")
+    gap_text = ax.text(0, 0, "", color=VERMILLION, fontsize=10, va="center")
     ax.set(xlim=x_lim, ylim=(-8.0, 2.5), xlabel="x", ylabel="log density")
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title("log-densities: the gap is the log-det term", fontsize=10)

@@ -12,6 +12,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 
 from course_utils import _checks
+from course_utils.plotting._figures import BLUE
 from course_utils.widgets._figures import (
     LEGEND_BELOW,
     SLIDER_STYLE,
@@ -47,10 +48,10 @@ def _coloured_samples(ax: Axes, z: np.ndarray, lines: np.ndarray) -> tuple[LineC
 
 def _moves_panel(ax: Axes, z: np.ndarray, shown: np.ndarray) -> dict[str, Any]:
     """Draw the shown points at z; return the segments z -> x, their ends and the title (updated live)."""
-    moves = LineCollection(np.zeros((len(shown), 2, 2)), colors="tab:blue", linewidths=0.7, alpha=0.6)
+    moves = LineCollection(np.zeros((len(shown), 2, 2)), colors=BLUE, linewidths=0.7, alpha=0.6)
     ax.add_collection(moves)
     ax.scatter(z[shown, 0], z[shown, 1], s=4, color=Z_COLOR, zorder=3, label="z")
-    move_ends = ax.scatter(z[shown, 0], z[shown, 1], s=4, color="tab:blue", zorder=3, label="x")
+    move_ends = ax.scatter(z[shown, 0], z[shown, 1], s=4, color=BLUE, zorder=3, label="x")
     move_title = style(ax, _LIM, _LIM, "", "z1, x1", "z2, x2")
     ax.legend(**LEGEND_BELOW)
     return {"moves": moves, "move_ends": move_ends, "log_det_text": move_title}

@@ -10,6 +10,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 
 from course_utils import _checks
+from course_utils.plotting._figures import BLUE, MODEL
 from course_utils.plotting.densities import MAX_GRID_SIZE
 from course_utils.training import SnapshotFn, TrainingHistory
 from course_utils.widgets._figures import DATA_COLOR, LEGEND_BELOW, SLIDER_STYLE, Limits, figure, style
@@ -78,7 +79,7 @@ def _model_panel(ax: Axes, history: TrainingHistory, densities: dict, data_x: np
         return {"density": image}
     ax.scatter(data_x[:, 0], data_x[:, 1], s=3, color=DATA_COLOR, label="data")
     first = np.asarray(history.snapshots[epochs[0]])
-    samples = ax.scatter(first[:, 0], first[:, 1], s=3, color="tab:red", label="model samples")
+    samples = ax.scatter(first[:, 0], first[:, 1], s=3, color=MODEL, label="model samples")
     ax.legend(**LEGEND_BELOW)
     return {"samples": samples}
 
@@ -86,9 +87,9 @@ def _model_panel(ax: Axes, history: TrainingHistory, densities: dict, data_x: np
 def _loss_panel(ax: Axes, history: TrainingHistory, epoch: int) -> Artist:
     """Draw the loss curves and a grey line per snapshot; return the red line at the shown epoch."""
     if history.epochs:
-        ax.plot(history.epochs, history.train_loss, color="C0", label="train")
+        ax.plot(history.epochs, history.train_loss, color=BLUE, label="train")
         if history.val_loss:
-            ax.plot(history.epochs, history.val_loss, color="C0", linestyle="--", label="validation")
+            ax.plot(history.epochs, history.val_loss, color=BLUE, linestyle="--", label="validation")
         finite = [v for v in history.train_loss + history.val_loss if np.isfinite(v)]
         if finite:
             low, high = np.percentile(finite, [0, 95])
@@ -99,7 +100,7 @@ def _loss_panel(ax: Axes, history: TrainingHistory, epoch: int) -> Artist:
     ax.set_xlim(-0.02 * right, 1.02 * right)
     for e in epochs:
         ax.axvline(e, color="0.85", linewidth=0.8, zorder=0)
-    epoch_line = ax.axvline(epoch, color="tab:red", linewidth=1.5)
+    epoch_line = ax.axvline(epoch, color=MODEL, linewidth=1.5)
     ax.set(xlabel="epoch", ylabel="NLL (nats)")
     ax.set_title("loss per epoch; grey lines: stored snapshots", fontsize=10)
     return epoch_line

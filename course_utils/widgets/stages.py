@@ -9,6 +9,7 @@ import numpy as np
 
 from course_utils import _checks
 from course_utils.inspection import forward_stages
+from course_utils.plotting._figures import ORANGE
 from course_utils.widgets._figures import DATA_COLOR, LEGEND_BELOW, SLIDER_STYLE, X_COLOR, Limits, figure, style
 from course_utils.widgets.flow_widget import FlowWidget
 
@@ -51,7 +52,7 @@ def chain_stages(
     fig, (ax,) = figure(5.2, 5.0, 1)
     if data_x is not None:
         ax.scatter(data_x[:, 0], data_x[:, 1], s=3, color=DATA_COLOR, label="data")
-    previous = ax.scatter(z[:, 0], z[:, 1], s=3, color="tab:orange", alpha=0.3, label="previous stage")
+    previous = ax.scatter(z[:, 0], z[:, 1], s=3, color=ORANGE, alpha=0.3, label="previous stage")
     current = ax.scatter(z[:, 0], z[:, 1], s=3, color=X_COLOR, label="this stage")
     ax.legend(**LEGEND_BELOW)
     title = style(ax, xlim, ylim, "", "x1", "x2")

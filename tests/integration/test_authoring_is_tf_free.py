@@ -19,6 +19,7 @@ AUTHORING_MODULES = [
     "course_utils.authoring.generate",
     "course_utils.authoring.slides",
     "course_utils.authoring.slides.vendor",
+    "course_utils.authoring.slides.alt_text",
     "course_utils.authoring.slides.fit",
     "course_utils.authoring.slides.pages",
     "course_utils.authoring.slides.deck",

@@ -7,6 +7,7 @@ on a clean clone). A screenshot of one slide goes to artifacts/slides/. Without 
 playwright these tests are skipped, except on CI (CI=true), where they fail.
 """
 
+import html.parser
 import os
 import re
 import shutil
@@ -289,6 +290,27 @@ def built(vendor_dir, tmp_path_factory):
 
 
 _REMOTE = re.compile(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""", re.IGNORECASE)
+_NBCONVERT_PLACEHOLDER = "No description has been provided for this image"  # nbconvert's alt when none is given
+
+
+class _ImageAlts(html.parser.HTMLParser):
+    """The `alt` of every `<img>` of a page (None where it has none), as a browser reads it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alts: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Record an image's alt text."""
+        if tag == "img":
+            self.alts.append(dict(attrs).get("alt"))
+
+
+def _images_without_alt(page: str) -> list[str | None]:
+    """The alt texts of a page's images that say nothing: missing, blank or nbconvert's placeholder."""
+    parser = _ImageAlts()
+    parser.feed(page)
+    return [alt for alt in parser.alts if not (alt and alt.strip()) or alt == _NBCONVERT_PLACEHOLDER]
 
 
 def test_every_notebook_becomes_a_deck_loading_only_local_files(built):
@@ -301,6 +323,7 @@ def test_every_notebook_becomes_a_deck_loading_only_local_files(built):
         assert '"../vendor/reveal.js/dist/reveal.js"' in text and "../vendor/mathjax/MathJax.js" in text
         assert "BEGIN SOLUTION" not in text  # the learner's version: stubs, no answers
         assert "NotImplementedError" in text
+        assert _images_without_alt(text) == [], f"{path.name}: figures without alt text"
     index = (build / "slides" / "index.html").read_text()
     assert re.findall(r'href="([^"]+\.slides\.html)"', index) == [f"{n}.slides.html" for n in names]
 
@@ -317,6 +340,7 @@ def test_the_site_has_every_notebook_with_outputs_and_an_index_in_course_order(b
         notebook = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
         pngs = sum("image/png" in out.get("data", {}) for c in notebook.cells for out in c.get("outputs", []))
         assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == pngs, f"{name}.html lost figures"
+        assert _images_without_alt(page) == [], f"{name}.html: figures without alt text"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The decks and the site escape what they write into HTML: file names in links, titles in text.
+"""The decks and the site escape what they write into HTML: file names in links, titles in text, figures' alt text.
 
 A notebook named with a double quote, `<`, `&`, `#` and spaces, titled with markup, is built into a
 site and decks (nbconvert, no npm: a stand-in vendor folder, itself under a name with a space and
@@ -126,3 +126,38 @@ def test_deck_index_links_reach_every_deck(awkward_course, tmp_path):
     scripts = _local_files(out / "x", [t for t in _links(out / f"01 {AWKWARD}.slides.html").targets if "vendor" in t])
     assert scripts and all(path.exists() for path in scripts), scripts
     assert '<title>01 A "quoted" &lt;b&gt; &amp; co #1 slides</title>' in deck_page  # nbconvert escapes the title
+
+
+class _ImageAlts(html.parser.HTMLParser):
+    """The `alt` of every `<img>` of a page, as a browser reads it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alts: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Record an image's alt text."""
+        if tag == "img":
+            self.alts.append(dict(attrs).get("alt"))
+
+
+def test_alt_texts_with_quotes_and_markup_stay_text(awkward_course, tmp_path):
+    _, vendor_dir = awkward_course
+    solutions = tmp_path / "figures"
+    solutions.mkdir()
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    figure = nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})
+    notebook = _notebook("Figures")
+    notebook.cells += [
+        nbformat.v4.new_markdown_cell("The code `<b>` & \"quoted\" says 'what' to <i>see</i>. More."),
+        nbformat.v4.new_code_cell("plot()", outputs=[figure]),
+        nbformat.v4.new_code_cell("plot()", outputs=[figure], metadata={"alt": f"{TITLE} 'alt' >"}),
+    ]
+    nbformat.write(notebook, solutions / "01 figures.ipynb")
+    expected = ["The code <b> & \"quoted\" says 'what' to see.", f"{TITLE} 'alt' >"]  # markup in Markdown: dropped
+    site.build_site(solutions, tmp_path / "site", vendor_dir)
+    deck.build_decks(None, solutions, tmp_path / "slides", vendor_dir)
+    for page in (tmp_path / "site" / "01 figures.html", tmp_path / "slides" / "01 figures.slides.html"):
+        parser = _ImageAlts()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert parser.alts == expected, page.name

@@ -2,7 +2,7 @@
 
 A temporary origin repository holds a copy of the course's notebooks (edition 1); the learner clones it
 and answers some exercises; the origin then commits edition 2 (a text cell changed, the stub of 03.2
-changed, 03.3 retired, 03.4 added, README.md changed). No kernel runs and nothing imports TensorFlow.
+changed, 03.4 retired, 03.9 added, README.md changed). No kernel runs and nothing imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ANSWERS = {  # notebook -> {exercise id: the learner's answer}
     "01_flow_review.ipynb": {"01.1": "def affine_log_prob(x, shift, log_scale):\n    return -0.5 * x  # mine"},
     "03_maf.ipynb": {
         "03.2": "def maf_log_prob(shift_and_log_scale, x):\n    return x  # my answer to 03.2",
-        "03.3": "def maf_network_passes(operation, event_size):\n    return 2  # retired in edition 2",
+        "03.4": "def my_prediction():\n    return {}  # retired in edition 2",
     },
 }
 NEW_STUB = "def new_exercise(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
@@ -70,7 +70,7 @@ def _run_outputs_only(path: Path) -> None:
 
 
 def _edition_2(notebooks: Path) -> None:
-    """Turn edition 1 at `notebooks` into edition 2: text of 01, stub of 03.2, 03.3 retired, 03.4 added."""
+    """Turn edition 1 at `notebooks` into edition 2: text of 01, stub of 03.2, 03.4 retired, 03.9 added."""
     first = _notebook(notebooks / "01_flow_review.ipynb")
     text = next(cell for cell in first.cells if cell.cell_type == "markdown")
     text.source += "\n\nEdition 2 says more here."
@@ -79,12 +79,12 @@ def _edition_2(notebooks: Path) -> None:
     cells = exercise_cells(maf)
     stub = maf.cells[cells["03.2"][0]]
     stub.source = "# edition 2: a hint for 03.2\n" + stub.source
-    check_03_3 = next(i for i in range(cells["03.3"][-1] + 1, len(maf.cells)) if "03.3" in maf.cells[i].source)
-    for index in sorted([*cells["03.3"], check_03_3], reverse=True):
+    check_03_4 = next(i for i in range(cells["03.4"][-1] + 1, len(maf.cells)) if "03.4" in maf.cells[i].source)
+    for index in sorted([*cells["03.4"], check_03_4], reverse=True):
         del maf.cells[index]
     maf.cells += [
         nbformat.v4.new_code_cell(NEW_STUB, metadata={"tags": ["exercise"]}),
-        nbformat.v4.new_code_cell('exercises.check("03.4", new_exercise)', metadata={"tags": ["exercise-check"]}),
+        nbformat.v4.new_code_cell('exercises.check("03.9", new_exercise)', metadata={"tags": ["exercise-check"]}),
     ]
     (notebooks / "03_maf.ipynb").write_bytes(render(maf))
 
@@ -147,7 +147,7 @@ def _update(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 def _assert_merged(notebooks: Path, edition_2: dict[str, bytes]) -> None:
     """Every notebook is edition 2's, but for the learner's answers (by id) in their exercise cells, outputs cleared."""
     for name, content in edition_2.items():
-        answers = {i: a for i, a in ANSWERS.get(name, {}).items() if i != "03.3"}
+        answers = {i: a for i, a in ANSWERS.get(name, {}).items() if i != "03.4"}
         if not answers:
             assert (notebooks / name).read_bytes() == content, name
             continue
@@ -178,7 +178,7 @@ def test_update_takes_edition_2_and_keeps_every_answer_by_id(git_identity, tmp_p
     assert {path.name: path.read_bytes() for path in backup.iterdir()} == course.edited
     lines = report.splitlines()
     maf = next(line for line in lines if line.startswith("03_maf.ipynb:"))
-    assert "answers kept: 03.2;" in maf and "retired: 03.3" in maf and str(backup.name) in maf
+    assert "answers kept: 03.2;" in maf and "retired: 03.4" in maf and str(backup.name) in maf
     assert any(line.startswith("01_flow_review.ipynb: answers kept: 01.1; cells updated: 1;") for line in lines)
     assert "03.2: the new edition changed this exercise's stub" in report and "+# edition 2: a hint" in report
     status = _git(course.learner, "status", "--porcelain", "--untracked-files=no").splitlines()
@@ -196,7 +196,7 @@ def test_dry_run_reports_and_changes_nothing(git_identity, tmp_path, capsys):
     report = _update(capsys, "--root", str(course.learner), "--dry-run")
     assert report.startswith("Dry run: nothing is written.")
     assert "Would back up 3 file(s)" in report and "Would fast-forward main" in report
-    assert "retired: 03.3" in report
+    assert "retired: 03.4" in report
     notebooks = course.learner / "notebooks"
     assert {name: (notebooks / name).read_bytes() for name in course.edited} == course.edited
     assert _git(course.learner, "rev-parse", "HEAD") == head and not (notebooks / ".backups").exists()
@@ -250,7 +250,7 @@ def test_from_a_folder_without_git(git_identity, tmp_path, capsys):
     _edition_2(new / "notebooks")
     edition_2 = {path.name: path.read_bytes() for path in (new / "notebooks").glob("*.ipynb")}
     report = _update(capsys, "--root", str(learner), "--from", str(new))
-    assert "retired: 03.3" in report and "answers kept: 01.1" in report
+    assert "retired: 03.4" in report and "answers kept: 01.1" in report
     _assert_merged(learner / "notebooks", edition_2)
     [backup] = (learner / "notebooks" / ".backups").iterdir()
     assert {path.name: path.read_bytes() for path in backup.iterdir()} == edited

@@ -71,7 +71,7 @@ ODD_RETURNS = {
 }
 
 
-@pytest.mark.parametrize("exercise_id", ["01.1", "01.3", "03.3", "06.1", "07.3"])
+@pytest.mark.parametrize("exercise_id", ["01.1", "01.3", "03.4", "06.4", "07.4"])
 @pytest.mark.parametrize("kind", list(ODD_RETURNS))
 def test_any_return_value_fails_with_a_message_that_says_what_came_back(exercise_id, kind):
     make, shown = ODD_RETURNS[kind]
@@ -91,7 +91,7 @@ def test_any_return_value_fails_with_a_message_that_says_what_came_back(exercise
     ],
     ids=["KeyError", "ZeroDivisionError", "SystemExit", "InvalidArgumentError"],
 )
-@pytest.mark.parametrize("exercise_id", ["01.1", "07.3"])
+@pytest.mark.parametrize("exercise_id", ["01.1", "07.4"])
 def test_any_error_fails_with_its_type_and_text(exercise_id, body, raised):
     message = _failure(exercise_id, lambda **kwargs: body())
     assert raised in message and "expected: " in message
@@ -375,13 +375,14 @@ def test_outside_ipython_nothing_is_registered(monkeypatch):
 
 NOTEBOOK_CELLS = [
     "import numpy as np\nfrom course_utils import exercises\nprint(get_ipython().custom_exceptions)",
-    "def best_epoch(val_loss):\n    return int(np.argmin(val_loss))\n\nexercises.check('07.3', best_epoch)",
-    "def best_epoch(val_loss):\n    best = val_loss.argmin()\n    return best + 1\n\n"
-    "exercises.check('07.3', best_epoch)",
-    "def best_epoch(val_loss):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\n"
-    "exercises.check('07.3', best_epoch)",
+    "def affine_log_prob(x, shift, log_scale):\n    z = (x - shift) * np.exp(-log_scale)\n"
+    "    return -0.5 * z**2 - 0.5 * np.log(2 * np.pi)\n\nexercises.check('01.1', affine_log_prob)",
+    "def affine_log_prob(x, shift, log_scale):\n    z = x.minus(shift)\n    return z\n\n"
+    "exercises.check('01.1', affine_log_prob)",
+    "def affine_log_prob(x, shift, log_scale):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\n"
+    "exercises.check('01.1', affine_log_prob)",
     "import time\nexercises.NOTICE_AFTER_S, exercises.TIME_LIMIT_S = 0.2, 1.0\n"
-    "exercises.check('07.3', lambda val_loss: [print(i) for i in range(30)] and time.sleep(5))",
+    "exercises.check('01.1', lambda x, shift, log_scale: [print(i) for i in range(30)] and time.sleep(5))",
 ]
 
 
@@ -397,13 +398,13 @@ def test_in_a_notebook_a_wrong_answer_shows_the_message_alone_as_an_exercise_fai
         (error,) = [out for out in cell.outputs if out["output_type"] == "error"]
         traceback = "\n".join(ANSI.sub("", line) for line in error["traceback"])
         print(traceback)  # shown with -s: the message as the learner sees it
-        assert error["ename"] == "ExerciseFailed" and error["evalue"].startswith("Exercise 07.3 (")
+        assert error["ename"] == "ExerciseFailed" and error["evalue"].startswith("Exercise 01.1 (")
         assert traceback == f"ExerciseFailed: {error['evalue']}"
         assert "raise ExerciseFailed" not in traceback and "course_utils" not in traceback
     assert "\n  problem:  " in notebook.cells[1].outputs[-1]["evalue"]
-    assert "at line 2 of your cell: best = val_loss.argmin()" in notebook.cells[2].outputs[-1]["evalue"]
+    assert "at line 2 of your cell: z = x.minus(shift)" in notebook.cells[2].outputs[-1]["evalue"]
     (stub_output,) = notebook.cells[3].outputs
-    assert stub_output["text"] == exercises.not_attempted_message("07.3") + "\n"
+    assert stub_output["text"] == exercises.not_attempted_message("01.1") + "\n"
     printed = "".join(out.get("text", "") for out in notebook.cells[4].outputs if out["output_type"] == "stream")
     assert printed.splitlines()[:20] == [str(i) for i in range(20)]
     assert "... 10 more line(s) printed by your function were hidden." in printed

@@ -1,6 +1,7 @@
 """Tests of course_utils.plotting: the figures show what the data says, and bad arguments are named."""
 
 import re
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,6 +12,7 @@ from matplotlib.contour import ContourSet
 
 from course_utils import plotting
 from course_utils._tf import tf, tfb, tfd
+from course_utils.plotting._figures import DATA, MARKERS, MODEL, SERIES
 from course_utils.training import TrainingHistory
 
 GRID = 101  # odd, so the grid holds the origin; small, so the tests stay fast
@@ -120,6 +122,20 @@ def test_plot_density_lays_out_one_panel_per_distribution(normal_2d):
     assert len(fig.axes) == 6  # three panels, three colorbars, the fourth grid cell removed
 
 
+# ---------------------------------------------------------------- the palette
+
+
+_OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+def test_the_plotting_modules_name_no_colour_outside_the_one_palette():
+    for path in Path(plotting.__file__).parent.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        named = re.findall(r"""["'](?:tab:\w+|C\d|red|green|blue|orange|purple|brown)["']|f["']C\{|cm\.tab""", source)
+        assert named == [], f"{path.name} names colours outside _figures' palette: {named}"
+    assert set(SERIES) <= _OKABE_ITO and len(set(SERIES)) == len(SERIES) == len(set(MARKERS))
+
+
 # ---------------------------------------------------------------- samples, data, stages
 
 
@@ -132,7 +148,7 @@ def test_plot_samples_draws_each_array_in_its_own_titled_panel():
     for ax, array in zip(axes, arrays, strict=True):
         (scatter,) = ax.collections
         np.testing.assert_array_equal(scatter.get_offsets(), array)
-        assert tuple(scatter.get_facecolor()[0]) == to_rgba("tab:red")
+        assert tuple(scatter.get_facecolor()[0]) == to_rgba(MODEL)
 
 
 def test_plot_samples_defaults_to_at_most_four_columns():
@@ -157,7 +173,9 @@ def test_plot_data_colours_each_class_with_a_legend():
     (ax,) = fig.axes
     first, second = ax.collections
     np.testing.assert_array_equal(second.get_offsets(), x[1:])
-    assert tuple(first.get_facecolor()[0]) != tuple(second.get_facecolor()[0])
+    assert [tuple(c.get_facecolor()[0]) for c in (first, second)] == [to_rgba(SERIES[0]), to_rgba(SERIES[1])]
+    first_path, second_path = (c.get_paths()[0].vertices for c in (first, second))
+    assert MARKERS[0] != MARKERS[1] and first_path.shape != second_path.shape  # told apart by shape too
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
     assert ax.get_title() == "moons" and ax.get_xlim() == (-2, 2)
 
@@ -175,6 +193,8 @@ def test_plot_data_vs_model_shares_the_limits():
     for ax in (data_ax, model_ax):
         assert (ax.get_xlim(), ax.get_ylim()) == ((-3, 3), (-1, 2))
     assert len(model_ax.collections[0].get_offsets()) == 6
+    colours = [tuple(ax.collections[0].get_facecolor()[0]) for ax in (data_ax, model_ax)]
+    assert colours == [to_rgba(DATA), to_rgba(MODEL)]
 
 
 def test_plot_stages_titles_each_stage_of_a_chain():
@@ -218,6 +238,21 @@ def test_plot_loss_leaves_gaps_at_nan_losses_and_says_so():
     (train_line,) = [line for line in fig.axes[0].get_lines() if "train" in line.get_label()]
     assert train_line.get_label() == "fast train (2 epochs NaN/inf: gaps)"
     np.testing.assert_array_equal(np.isnan(train_line.get_ydata()), [False, True, False, True, False])
+
+
+# ---------------------------------------------------------------- the 1-D change of variables
+
+
+def test_plot_change_of_variables_1d_bands_meet_where_the_map_is_steep():
+    # x = asinh(10 z) is steepest at z = 0, a band edge for 12 bands on [-3, 3]: a grid that skipped
+    # the edge would leave a white gap of about 0.15 in x between the two middle bands.
+    steep = tfb.Chain([tfb.Invert(tfb.Sinh()), tfb.Scale(10.0)])
+    fig = plotting.plot_change_of_variables_1d(steep, z_lim=(-3, 3), n_bands=12)
+    bands = [band.get_paths()[0].vertices[:, 0] for band in fig.axes[2].collections]
+    assert len(bands) == 12
+    for left, right in zip(bands[:-1], bands[1:], strict=True):
+        assert right.min() == pytest.approx(left.max(), abs=1e-6)
+    assert bands[5].max() == pytest.approx(0.0, abs=1e-6)  # the middle edge, z = 0, maps to x = 0
 
 
 # ---------------------------------------------------------------- bad arguments

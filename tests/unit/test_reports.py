@@ -7,6 +7,7 @@ import pytest
 
 from course_utils import builders, data, inspection, metrics, plotting, reports, training
 from course_utils._tf import tf, tfb, tfd
+from course_utils.plotting._figures import HELDOUT
 from course_utils.training import TrainingHistory
 
 
@@ -135,22 +136,24 @@ def _history(n=10):
 
 
 def _heldout_lines(fig):
-    return [line for line in fig.axes[0].lines if line.get_color() == "tab:red"]
+    return [line for line in fig.axes[0].lines if line.get_color() == HELDOUT]
 
 
-def test_plot_loss_draws_the_heldout_curve_sorted_by_epoch():
+def test_plot_loss_draws_the_heldout_values_as_markers_sorted_by_epoch():
     fig = plotting.plot_loss(_history(), heldout={10: 2.2, 5: 2.5, 0: 2.9})
     (line,) = _heldout_lines(fig)
     np.testing.assert_allclose(line.get_xdata(), [0, 5, 10])
     np.testing.assert_allclose(line.get_ydata(), [2.9, 2.5, 2.2])
+    assert (line.get_linestyle(), line.get_marker()) == ("None", "o")  # snapshots: markers, no line between them
     assert "held-out NLL (fresh points)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
 
 
 def test_plot_loss_marks_heldout_values_off_the_chart_at_the_top_with_their_value():
     fig = plotting.plot_loss(_history(), ylim=(1.0, 3.0), heldout={2: 9686.9, 4: 2.5, 6: float("inf"), 8: 2.2})
-    curve, inside, off = _heldout_lines(fig)
-    np.testing.assert_allclose(curve.get_ydata(), [3.0, 2.5, 3.0, 2.2])
+    inside, off = _heldout_lines(fig)
+    assert [line.get_linestyle() for line in (inside, off)] == ["None", "None"]  # markers only
     np.testing.assert_allclose(inside.get_xdata(), [4, 8])
+    np.testing.assert_allclose(inside.get_ydata(), [2.5, 2.2])
     np.testing.assert_allclose(off.get_xdata(), [2, 6])
     np.testing.assert_allclose(off.get_ydata(), [3.0, 3.0])
     assert [t.get_text() for t in fig.axes[0].texts] == ["9.69e+03", "NaN/inf"]

@@ -18,6 +18,7 @@ from nbconvert import SlidesExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
+from course_utils.authoring.slides.alt_text import ALT_BLOCKS, with_alt
 from course_utils.authoring.slides.fit import FIT_CSS, FIT_JS
 from course_utils.authoring.slides.pages import (
     SOLUTIONS_DIR,
@@ -66,6 +67,7 @@ require(
 </script>
 {% endblock footer_js %}
 """
+    + ALT_BLOCKS
 )
 _INDEX_NOTE = "One deck per notebook. Arrows or space to move, Esc for the overview, S for speaker notes."
 
@@ -90,6 +92,7 @@ def _deck_exporter(urls: dict[str, str], transforms: list[Preprocessor]) -> Slid
         extra_loaders=[DictLoader({"course_deck.html.j2": _DECK_TEMPLATE})],
         template_file="course_deck.html.j2",
         preprocessors=transforms,
+        filters={"with_alt": with_alt},
     )
 
 

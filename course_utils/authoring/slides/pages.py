@@ -11,6 +11,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 
 from course_utils.authoring.slide_rules import heading_level
+from course_utils.authoring.slides.alt_text import FigureAltText
 from course_utils.authoring.transforms import ClearWidgetState, learner_transforms, solution_transforms
 
 SOLUTIONS_DIR = Path("solutions")
@@ -38,11 +39,11 @@ def page_transforms(answers: bool) -> list[Preprocessor]:
     """Return the transforms a solution notebook goes through before export; the learner's version unless `answers`.
 
     Without a stored widget state, widget outputs fall back to their PNG (and no widget manager
-    is fetched from a CDN).
+    is fetched from a CDN). Last, every figure gets its alt text (`alt_text`).
     """
     if not isinstance(answers, bool):
         raise TypeError(f"answers must be a bool, got {answers!r}")
-    return [*solution_transforms(), *([] if answers else learner_transforms()), ClearWidgetState()]
+    return [*solution_transforms(), *([] if answers else learner_transforms()), ClearWidgetState(), FigureAltText()]
 
 
 def title_of(notebook: nbformat.NotebookNode, default: str) -> str:

@@ -16,6 +16,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
+from course_utils.authoring.slides.alt_text import ALT_BLOCKS, with_alt
 from course_utils.authoring.slides.pages import (
     SOLUTIONS_DIR,
     href,
@@ -28,7 +29,8 @@ from course_utils.authoring.slides.pages import (
 from course_utils.authoring.slides.vendor import VENDOR_DIR, fetch_vendor, vendor_urls
 
 SITE_DIR = Path("build") / "site"
-_PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+_PAGE_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
 {% block extra_css %}
 <style type="text/css">
 nav.course-nav { display: flex; gap: 2em; justify-content: center; padding: 0.8em;
@@ -44,6 +46,8 @@ nav.course-nav { display: flex; gap: 2em; justify-content: center; padding: 0.8e
 {{ super() }}
 {% endblock body_footer %}
 """
+    + ALT_BLOCKS
+)
 
 
 def _page_exporter(urls: dict[str, str], transforms: list[Preprocessor]) -> HTMLExporter:
@@ -55,6 +59,7 @@ def _page_exporter(urls: dict[str, str], transforms: list[Preprocessor]) -> HTML
         extra_loaders=[DictLoader({"course_page.html.j2": _PAGE_TEMPLATE})],
         template_file="course_page.html.j2",
         preprocessors=transforms,
+        filters={"with_alt": with_alt},
     )
 
 

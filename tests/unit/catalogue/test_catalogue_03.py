@@ -144,47 +144,101 @@ WRONG_03_2 = [
 ]
 
 
-# ---------------------------------------------------------------- 03.3 how many passes?
+# ---------------------------------------------------------------- 03.4 predict, then run: the passes of a MAF
+
+RUN = "your prediction against the run, D = 4 and D = 32, 1000 points"
 
 
-def _table(log_prob=2, inverse=1, forward="D", sample="D", kind=int):
-    def answer(operation, event_size):
-        value = {"inverse": inverse, "forward": forward, "log_prob": log_prob, "sample": sample}[operation]
-        value = {"D": event_size, "D+1": event_size + 1}.get(value, value)
-        return kind(value)
+def _prediction(log_prob=lambda d: 2, sample=lambda d: d, sample_and_log_prob=lambda d: d + 1, kind=int, keys=int):
+    """A prediction whose counts are functions of D, each value made by `kind` and each key by `keys`."""
+
+    def answer():
+        formulas = {"log_prob": log_prob, "sample": sample, "sample_and_log_prob": sample_and_log_prob}
+        return {op: {keys(d): kind(formula(d)) for d in (4, 32)} for op, formula in formulas.items()}
 
     return answer
 
 
-RIGHT_03_3 = [
-    right("03.3", "dict-of-ints", _table()),
-    right("03.3", "numpy-0d-array", _table(kind=np.array)),
-    right("03.3", "numpy-int64", _table(kind=np.int64)),
-    right("03.3", "tensor", _table(kind=tf.constant)),
-    right("03.3", "whole-floats", _table(kind=float)),
+RIGHT_03_4 = [
+    right("03.4", "dict-of-ints", _prediction()),
+    right(
+        "03.4",
+        "written-out",
+        lambda: {"sample": {32: 32, 4: 4}, "log_prob": {4: 2, 32: 2}, "sample_and_log_prob": {4: 5, 32: 33}},
+    ),
+    right("03.4", "string-keys", _prediction(keys=str)),
+    right("03.4", "numpy-int64", _prediction(kind=np.int64)),
+    right("03.4", "whole-floats", _prediction(kind=float)),
+    right("03.4", "tensors", _prediction(kind=tf.constant)),
 ]
 
-WRONG_03_3 = [
+WRONG_03_4 = [
+    wrong("03.4", "log-prob-one-pass", _prediction(log_prob=lambda d: 1), RUN, "inverse AND inverse_log_det_jacobian"),
     wrong(
-        "03.3", "log-prob-one-pass", _table(log_prob=1), "log_prob with D = 3", "inverse AND inverse_log_det_jacobian"
+        "03.4",
+        "log-prob-d-passes",
+        _prediction(log_prob=lambda d: d),
+        RUN,
+        "x is given in full, so the density needs no loop",
     ),
-    wrong("03.3", "log-prob-d-passes", _table(log_prob="D"), "log_prob with D = 3", "log_prob needs no loop"),
-    wrong("03.3", "inverse-d-passes", _table(inverse="D"), "inverse with D = 3", "one pass, x is known in full"),
-    wrong("03.3", "forward-one-pass", _table(forward=1), "forward with D = 3", "one dimension per pass"),
-    wrong("03.3", "sample-counts-the-base", _table(sample="D+1"), "sample with D = 3", "no network pass"),
-    wrong("03.3", "constant-for-d", _table(forward=3, sample=3), "forward with D = 7", "calls its network 7 time(s)"),
-    wrong("03.3", "odd-string", lambda operation, event_size: "two", "inverse with D = 3", "expected one whole number"),
+    wrong("03.4", "iaf-counts", _prediction(lambda d: d + 1, lambda d: 1, lambda d: 2), RUN, "that is the IAF's count"),
     wrong(
-        "03.3", "odd-inf", lambda operation, event_size: float("inf"), "inverse with D = 3", "inf is not a whole number"
+        "03.4",
+        "sample-one-pass",
+        _prediction(sample=lambda d: 1),
+        RUN,
+        "sample at D = 4: you predicted 1, the run counted 4",
     ),
-    wrong("03.3", "odd-nan", lambda operation, event_size: np.nan, "inverse with D = 3", "nan is not a whole number"),
-    wrong("03.3", "odd-none", lambda operation, event_size: None, "inverse with D = 3", "returned None"),
-    wrong("03.3", "odd-bool", lambda operation, event_size: True, "inverse with D = 3", "returned a bool"),
-    wrong("03.3", "odd-half", lambda operation, event_size: 1.5, "inverse with D = 3", "1.5 is not a whole number"),
+    wrong(
+        "03.4",
+        "sample-counts-the-base",
+        _prediction(sample=lambda d: d + 1),
+        RUN,
+        "drawing z from N(0, I) is no network pass",
+    ),
+    wrong("03.4", "sample-constant-in-d", _prediction(sample=lambda d: 4), RUN, "sample at D = 32: you predicted 4"),
+    wrong("03.4", "sample-then-log-prob", _prediction(sample_and_log_prob=lambda d: d + 2), RUN, "no inverse pass"),
+    wrong(
+        "03.4",
+        "reuses-the-loop",
+        _prediction(sample_and_log_prob=lambda d: d),
+        RUN,
+        "does not keep the loop's log-scales",
+    ),
+    wrong(
+        "03.4", "one-pass-per-point", _prediction(log_prob=lambda d: 2 * 1000), RUN, "every row of the batch at once"
+    ),
+    wrong(
+        "03.4",
+        "all-off",
+        _prediction(lambda d: 1, lambda d: 1, lambda d: 2),
+        RUN,
+        "Also off: log_prob at D = 32, sample, sample_and_log_prob",
+    ),
+    wrong("03.4", "odd-none", lambda: None, RUN, "returned None"),
+    wrong("03.4", "odd-string", lambda: "D passes", RUN, "return a dict"),
+    wrong(
+        "03.4",
+        "odd-flat-dict",
+        lambda: {"log_prob": 2, "sample": 4, "sample_and_log_prob": 5},
+        RUN,
+        "prediction['log_prob'] is 2: give a count for each D",
+    ),
+    wrong("03.4", "odd-missing-entry", lambda: {"log_prob": {4: 2, 32: 2}}, RUN, "no entry 'sample'"),
+    wrong(
+        "03.4",
+        "odd-missing-d",
+        lambda: {op: {4: 2} for op in ("log_prob", "sample", "sample_and_log_prob")},
+        RUN,
+        "no count for D = 32",
+    ),
+    wrong("03.4", "odd-half", _prediction(log_prob=lambda d: 1.5, kind=float), RUN, "1.5 is not a whole number"),
+    wrong("03.4", "odd-nan", _prediction(log_prob=lambda d: np.nan, kind=float), RUN, "nan is not a whole number"),
+    wrong("03.4", "odd-bool", _prediction(log_prob=lambda d: True, kind=bool), RUN, "expected one whole number"),
 ]
 
-RIGHT = RIGHT_03_1 + RIGHT_03_2 + RIGHT_03_3
-WRONG = WRONG_03_1 + WRONG_03_2 + WRONG_03_3
+RIGHT = RIGHT_03_1 + RIGHT_03_2 + RIGHT_03_4
+WRONG = WRONG_03_1 + WRONG_03_2 + WRONG_03_4
 
 
 @pytest.mark.parametrize("answer", RIGHT)

@@ -5,47 +5,10 @@ import pytest
 from _catalogue import assert_fails, assert_passes, right, wrong
 
 from course_utils import exercises
-from course_utils._tf import tf
+from course_utils._tf import tf, tfb
 
-BASE, AFFINE = "the base N(0, I), 5 points", "an affine flow (its log-det matters), 50 points"
 STEP_AFFINE = "an affine flow with trainable shift and scale, SGD learning rate 0.05"
 NARROW = "a too-narrow model that fits its 30 training points better than fresh data"
-
-# ---------------------------------------------------------------- 06.1 the NLL of a batch
-
-
-def _base_only(dist, x):
-    """Forgets the log-det: the base density of the inverse image (the base itself has no bijector)."""
-    if not hasattr(dist, "bijector"):
-        return -tf.reduce_mean(dist.log_prob(x))
-    return -tf.reduce_mean(dist.distribution.log_prob(dist.bijector.inverse(x)))
-
-
-RIGHT_06_1 = [
-    right("06.1", "sum-over-n", lambda dist, x: tf.reduce_sum(-dist.log_prob(x)) / len(x)),
-    right("06.1", "numpy-mean", lambda dist, x: -np.mean(np.asarray(dist.log_prob(x)))),
-    right("06.1", "python-float", lambda dist, x: float(-tf.reduce_mean(dist.log_prob(x)))),
-    right("06.1", "log-of-prob-float64", lambda dist, x: -np.mean(np.log(np.asarray(dist.prob(x), np.float64)))),
-]
-
-WRONG_06_1 = [
-    wrong("06.1", "sum", lambda dist, x: -tf.reduce_sum(dist.log_prob(x)), BASE, "this is the sum over the 5 points"),
-    wrong("06.1", "sign", lambda dist, x: tf.reduce_mean(dist.log_prob(x)), BASE, "the sign is flipped"),
-    wrong("06.1", "prob", lambda dist, x: -tf.reduce_mean(dist.prob(x)), BASE, "uses prob, not log_prob"),
-    wrong(
-        "06.1",
-        "log-of-mean-prob",
-        lambda dist, x: -tf.math.log(tf.reduce_mean(dist.prob(x))),
-        BASE,
-        "average the log-densities",
-    ),
-    wrong("06.1", "per-point", lambda dist, x: -dist.log_prob(x), BASE, "one loss per point"),
-    wrong("06.1", "base-only-no-log-det", _base_only, AFFINE, "values differ"),
-    wrong("06.1", "odd-missing-return", lambda dist, x: None, BASE, "did you forget `return`"),
-    wrong("06.1", "odd-distribution", lambda dist, x: dist, BASE, "returned a distribution"),
-    wrong("06.1", "odd-nan", lambda dist, x: float("nan"), BASE, "holds NaN"),
-]
-
 
 # ---------------------------------------------------------------- 06.2 one training step
 
@@ -152,8 +115,93 @@ WRONG_06_3 = [
     ),
 ]
 
-RIGHT = RIGHT_06_1 + RIGHT_06_2 + RIGHT_06_3
-WRONG = WRONG_06_1 + WRONG_06_2 + WRONG_06_3
+
+# ---------------------------------------------------------------- 06.4 the normalizing direction
+
+FITS, MISFIT = (
+    "data drawn from the flow itself: its z is N(0, I)",
+    "data the flow does not fit: z is shifted and too wide",
+)
+CORRELATED, NEGATIVE = (
+    "z with unit variances but correlated columns",
+    "z with a negative mean and the identity covariance",
+)
+
+
+def _normality(source="inverse", cov="full", verdict="whole"):
+    """A 06.4 answer; each argument picks one right or wrong way of doing that part."""
+
+    def answer(dist, x, tolerance):
+        if source == "inverse":
+            z = np.asarray(dist.bijector.inverse(x))
+        elif source == "forward":
+            z = np.asarray(dist.bijector.forward(x))
+        elif source == "data":
+            z = np.asarray(x)
+        else:  # samples of the flow, pushed back through the inverse
+            z = np.asarray(dist.bijector.inverse(dist.sample(len(x), seed=tf.constant([3, 0], tf.int32))))
+        mean = z.mean(axis=0)
+        full = np.cov(z, rowvar=False)
+        eye = np.eye(z.shape[1])
+        returned = {"full": full, "rows": np.cov(z), "variances": z.var(axis=0)}[cov]
+        checks = {
+            "whole": lambda: np.all(np.abs(mean) <= tolerance) and np.all(np.abs(full - eye) <= tolerance),
+            "per-column": lambda: np.all(np.abs(mean) <= tolerance) and np.all(np.abs(z.std(axis=0) - 1) <= tolerance),
+            "no-abs": lambda: np.all(mean <= tolerance) and np.all(np.abs(full - eye) <= tolerance),
+            "or": lambda: np.all(np.abs(mean) <= tolerance) or np.all(np.abs(full - eye) <= tolerance),
+            "rtol": lambda: np.allclose(mean, 0, tolerance) and np.allclose(full, eye, tolerance),
+            "cov-to-zero": lambda: np.all(np.abs(mean) <= tolerance) and np.all(np.abs(full) <= tolerance),
+        }
+        return mean, returned, bool(checks[verdict]())
+
+    return answer
+
+
+def _with_tf(dist, x, tolerance):
+    z = tfb.Invert(dist.bijector).forward(x)
+    mean = tf.reduce_mean(z, axis=0)
+    centred = z - mean
+    cov = tf.matmul(centred, centred, transpose_a=True) / tf.cast(tf.shape(z)[0], z.dtype)  # ddof 0
+    eye = tf.eye(tf.shape(z)[1])
+    return [mean, cov, tf.reduce_all(tf.abs(mean) <= tolerance) & tf.reduce_all(tf.abs(cov - eye) <= tolerance)]
+
+
+def _with_allclose(dist, x, tolerance):
+    z = dist.bijector.inverse(x).numpy()
+    mean, cov = np.mean(z, 0), np.cov(z.T)
+    return mean, cov, np.allclose(mean, 0.0, atol=tolerance, rtol=0) and np.allclose(cov, np.eye(2), atol=tolerance)
+
+
+RIGHT_06_4 = [
+    right("06.4", "numpy", _normality()),
+    right("06.4", "tensorflow-list-bool-tensor", _with_tf),
+    right("06.4", "allclose-atol-transposed-cov", _with_allclose),
+]
+
+WRONG_06_4 = [
+    wrong("06.4", "forward", _normality(source="forward"), FITS, "forward maps base to data"),
+    wrong("06.4", "no-transform", _normality(source="data"), FITS, "moments of the data x itself"),
+    wrong("06.4", "samples-not-data", _normality(source="samples"), FITS, "did you use samples of the flow?"),
+    wrong("06.4", "np-cov-rows", _normality(cov="rows"), FITS, "np.cov treats each ROW as a variable"),
+    wrong("06.4", "variances-only", _normality(cov="variances"), FITS, "one variance per column?"),
+    wrong("06.4", "allclose-rtol", _normality(verdict="rtol"), FITS, "pass atol=tolerance"),
+    wrong("06.4", "cov-against-zero", _normality(verdict="cov-to-zero"), FITS, "compare cov - I (not cov)"),
+    wrong("06.4", "per-column-verdict", _normality(verdict="per-column"), CORRELATED, "the columns are correlated"),
+    wrong("06.4", "or-not-and", _normality(verdict="or"), CORRELATED, "off-diagonal entry"),
+    wrong("06.4", "no-abs", _normality(verdict="no-abs"), NEGATIVE, "compare the ABSOLUTE value"),
+    wrong("06.4", "odd-z-only", lambda dist, x, tolerance: dist.bijector.inverse(x), FITS, "return three things"),
+    wrong("06.4", "odd-none", lambda dist, x, tolerance: None, FITS, "returned None"),
+    wrong(
+        "06.4",
+        "odd-verdict-string",
+        lambda dist, x, tolerance: (*_normality()(dist, x, tolerance)[:2], "yes"),
+        FITS,
+        "return True or False",
+    ),
+]
+
+RIGHT = RIGHT_06_2 + RIGHT_06_3 + RIGHT_06_4
+WRONG = WRONG_06_2 + WRONG_06_3 + WRONG_06_4
 
 
 @pytest.mark.parametrize("answer", RIGHT)

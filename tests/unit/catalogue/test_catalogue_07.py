@@ -4,15 +4,21 @@ import numpy as np
 import pytest
 from _catalogue import assert_fails, assert_passes, right, wrong
 
-from course_utils import exercises
-from course_utils._tf import tfb
+from course_utils import builders, exercises, training
+from course_utils._tf import tf, tf_keras, tfb, tfd
+from course_utils.exercises import composing
 
 ONE, THREE_2D, THREE_3D = (
     "one layer: nothing to permute",
     "three layers in 2-D",
     "three layers in 3-D, permutation [1, 2, 0]",
 )
-TWO_STAGES, U_SHAPE = "scale first, then shift (2 stages)", "a U-shaped curve"
+ONE_UNITS, THREE_UNITS_2D, THREE_UNITS_3D = (
+    "one layer: no Permute",
+    "three layers in 2-D",
+    "three layers in 3-D, permutation [1, 2, 0]",
+)
+CHECKERBOARD = "1000 checkerboard points, at most 400 steps"
 
 # ---------------------------------------------------------------- 07.1 the bijector list for tfb.Chain
 
@@ -94,123 +100,150 @@ WRONG_07_1 = [
 ]
 
 
-# ---------------------------------------------------------------- 07.2 the samples after every stage
+# ---------------------------------------------------------------- 07.4 debug: the flow in the data's units
 
 
-def _stages(order=reversed, inverse=False, first=True, last=True):
-    def answer(chain, z):
-        out, x = [z], z
-        for bijector in order(chain.bijectors):
-            x = bijector.inverse(x) if inverse else bijector.forward(x)
-            out.append(x)
-        return out[(0 if first else 1) : (None if last else -1)]
-
-    return answer
-
-
-def _by_sub_chains(chain, z):
-    k = len(chain.bijectors)
-    return [z] + [tfb.Chain(chain.bijectors[k - i :]).forward(z) for i in range(1, k + 1)]
+def _layers_with_permutes(layers, permutation, ends=False):
+    """The layers in the order they act, a Permute between two (and at both ends when `ends`)."""
+    acting = [tfb.Permute(permutation)] if ends else []
+    for i, layer in enumerate(layers):
+        acting.append(layer)
+        if ends or i < len(layers) - 1:
+            acting.append(tfb.Permute(permutation))
+    return acting
 
 
-RIGHT_07_2 = [
-    right("07.2", "by-index", lambda chain, z: _stages()(chain, z)),
-    right(
-        "07.2", "stacked-float64", lambda chain, z: np.stack([np.asarray(s, np.float64) for s in _stages()(chain, z)])
-    ),
-    right("07.2", "tuple-of-sub-chains", lambda chain, z: tuple(_by_sub_chains(chain, z))),
-]
+def _units(layers_first=True, scale_first=True, standardize=False, other_permutation=None, ends=False, wrap=tfb.Chain):
+    """An answer to 07.4: the un-standardizing pair acting after (or before) the layers, in one order or the other."""
 
-WRONG_07_2 = [
-    wrong("07.2", "list-order", _stages(order=list), TWO_STAGES, "applied in list order"),
-    wrong("07.2", "without-z", _stages(first=False), TWO_STAGES, "start the list with z itself"),
-    wrong("07.2", "without-the-last", _stages(last=False), TWO_STAGES, "the last bijector's output is missing"),
-    wrong("07.2", "only-the-last", lambda chain, z: chain.forward(z), TWO_STAGES, "the stages have shape"),
-    wrong("07.2", "inverse", _stages(inverse=True), TWO_STAGES, "stage 1 differs"),
-    wrong("07.2", "odd-none", lambda chain, z: None, TWO_STAGES, "returned None"),
-    wrong("07.2", "odd-dict", lambda chain, z: dict(enumerate(_stages()(chain, z))), TWO_STAGES, "returned a dict"),
-]
-
-
-# ---------------------------------------------------------------- 07.3 the epoch to restore
-
-
-def _loop(compare, start):
-    def answer(val_loss):
-        best, best_epoch = start(val_loss)
-        for epoch, loss in enumerate(val_loss, start=1):
-            if compare(loss, best):
-                best, best_epoch = loss, epoch
-        return best_epoch
+    def answer(layers, permutation, mean, scale):
+        mean, scale = np.asarray(mean, np.float32), np.asarray(scale, np.float32)
+        if standardize:  # the inverse map: (x - mean) / scale
+            mean, scale = -mean / scale, 1.0 / scale
+        pair = [tfb.Scale(scale), tfb.Shift(mean)] if scale_first else [tfb.Shift(mean), tfb.Scale(scale)]
+        flow = _layers_with_permutes(layers, other_permutation or permutation, ends)
+        acting = flow + pair if layers_first else pair + flow
+        return wrap(acting[::-1])
 
     return answer
 
 
-RIGHT_07_3 = [
-    right("07.3", "nanargmin-plus-one", lambda val_loss: int(np.nanargmin(val_loss)) + 1),
-    right(
-        "07.3",
-        "min-of-finite-pairs",
-        lambda val_loss: min((v, e) for e, v in enumerate(val_loss, 1) if np.isfinite(v))[1],
-    ),
-    right(
-        "07.3", "loop-from-inf", _loop(lambda loss, best: np.isfinite(loss) and loss < best, lambda v: (np.inf, None))
-    ),
-    right("07.3", "numpy-0d-array", lambda val_loss: np.array(np.nanargmin(val_loss) + 1)),
+def _nested(layers, permutation, mean, scale):
+    flow = tfb.Chain(_layers_with_permutes(layers, permutation)[::-1])
+    return tfb.Chain([tfb.Chain([tfb.Shift(mean), tfb.Scale(scale)]), flow])
+
+
+def _diag_matvec(layers, permutation, mean, scale):
+    flow = _layers_with_permutes(layers, permutation)[::-1]
+    return tfb.Chain([tfb.Shift(np.float32(mean)), tfb.ScaleMatvecDiag(np.float32(scale)), *flow])
+
+
+def _planted_bug_fixed_in_place(layers, permutation, mean, scale):
+    bijectors = composing.buggy_chain(layers, permutation, mean, scale).bijectors
+    return tfb.Chain([*bijectors[:2], *bijectors[2:][::-1]])  # reverse only the layers and their Permutes
+
+
+RIGHT_07_4 = [
+    right("07.4", "nested-chains", _nested),
+    right("07.4", "scale-matvec-diag", _diag_matvec),
+    right("07.4", "bug-fixed-in-place", _planted_bug_fixed_in_place),
 ]
 
-WRONG_07_3 = [
-    wrong("07.3", "off-by-one", lambda val_loss: int(np.nanargmin(val_loss)), U_SHAPE, "off by one"),
+WRONG_07_4 = [
+    wrong("07.4", "the-planted-bug", composing.buggy_chain, THREE_UNITS_2D, "the layers act in the order layer_3"),
+    wrong("07.4", "unstandardize-first", _units(layers_first=False), ONE_UNITS, "undone BEFORE the layers act"),
+    wrong("07.4", "shift-before-scale", _units(scale_first=False), ONE_UNITS, "Shift acts before Scale"),
+    wrong("07.4", "standardizes-instead", _units(standardize=True), ONE_UNITS, "check the values given to tfb.Scale"),
+    wrong("07.4", "permutes-at-the-ends", _units(ends=True), ONE_UNITS, "only BETWEEN two layers"),
     wrong(
-        "07.3",
-        "argmin-picks-nan",
-        lambda val_loss: int(np.argmin(val_loss)) + 1,
-        "a run with NaN and inf losses",
-        "skip NaN and inf",
+        "07.4",
+        "inverse-permutation",
+        lambda layers, permutation, mean, scale: _units(other_permutation=list(np.argsort(permutation)))(
+            layers, permutation, mean, scale
+        ),
+        THREE_UNITS_3D,
+        "use the permutation you were given, [1, 2, 0]",
     ),
     wrong(
-        "07.3",
-        "last-of-a-tie",
-        _loop(lambda loss, best: loss <= best, lambda v: (np.inf, None)),
-        "a tie: restore the earlier epoch",
-        "restore the earliest",
+        "07.4",
+        "layers-only",
+        lambda layers, permutation, mean, scale: tfb.Chain(_layers_with_permutes(layers, permutation)[::-1]),
+        ONE_UNITS,
+        "needs a tfb.Scale(scale) and a tfb.Shift(mean)",
     ),
-    wrong(
-        "07.3",
-        "starts-from-the-first-loss",
-        _loop(lambda loss, best: loss < best, lambda v: (v[0], 1)),
-        "the first epoch's loss is NaN",
-        "skip NaN and inf",
-    ),
-    wrong(
-        "07.3",
-        "skips-the-first-epoch",
-        lambda val_loss: int(np.nanargmin(val_loss[1:])) + 2,
-        "the best epoch is the first",
-        "a lower one",
-    ),
-    wrong(
-        "07.3",
-        "misses-the-last-epoch",
-        lambda val_loss: int(np.nanargmin(val_loss[:-1])) + 1,
-        "the best epoch is the last, after an inf",
-        "a lower one",
-    ),
-    wrong("07.3", "argmax", lambda val_loss: int(np.nanargmax(val_loss)) + 1, U_SHAPE, "a lower one"),
-    wrong(
-        "07.3",
-        "the-loss-not-the-epoch",
-        lambda val_loss: float(np.nanmin(val_loss)),
-        U_SHAPE,
-        "2.1 is not a whole number",
-    ),
-    wrong("07.3", "odd-inf", lambda val_loss: float("inf"), U_SHAPE, "inf is not a whole number"),
-    wrong("07.3", "odd-none", lambda val_loss: None, U_SHAPE, "returned None"),
-    wrong("07.3", "odd-tuple", lambda val_loss: (3, 2.1), U_SHAPE, "expected one whole number"),
+    wrong("07.4", "odd-list", _units(wrap=list), ONE_UNITS, "wrap it, return tfb.Chain"),
+    wrong("07.4", "odd-none", lambda layers, permutation, mean, scale: None, ONE_UNITS, "returned None"),
 ]
 
-RIGHT = RIGHT_07_1 + RIGHT_07_2 + RIGHT_07_3
-WRONG = WRONG_07_1 + WRONG_07_2 + WRONG_07_3
+
+# ---------------------------------------------------------------- 07.5 design: your own flow for the checkerboard
+
+
+def _real_nvp_stack(layers, width=32, permute=True):
+    """A flow of `layers` RealNVP couplings (hidden (width, width)), with or without a Permute between them."""
+    if permute:
+        return builders.make_flow(builders.make_stack("real_nvp", layers, 2, hidden_units=(width, width), seed=0), 2)
+    couplings = [builders.make_real_nvp(2, (width, width), seed=k) for k in range(layers)]
+    return builders.make_flow(tfb.Chain(couplings), 2)
+
+
+def _trained(layers=4, steps=300, permute=True, width=32):
+    def answer(x, max_steps):
+        flow = _real_nvp_stack(layers, width, permute)
+        history = training.train(flow, x, epochs=steps, learning_rate=5e-3, schedule="cosine", noise_std=0.05, seed=0)
+        return flow, history
+
+    return answer
+
+
+def _own_loop(x, max_steps):
+    """A hand-written full-batch loop on every point, six couplings of 24 units; the history is a list of losses."""
+    flow = _real_nvp_stack(6, width=24)
+    optimizer = tf_keras.optimizers.Adam(5e-3)
+    x = tf.constant(x)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_mean(flow.log_prob(x))
+        gradients = tape.gradient(loss, flow.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, flow.trainable_variables, strict=True))
+        return loss
+
+    return flow, [float(step()) for _ in range(max_steps)]
+
+
+def _memorises(x, max_steps):
+    """A 'design' that puts a narrow bump on every training point (a kernel density estimate): no training at all."""
+    bumps = tfd.MultivariateNormalDiag(loc=tf.constant(x), scale_diag=tf.fill(x.shape, 0.02))
+    mixture = tfd.MixtureSameFamily(tfd.Categorical(logits=tf.zeros(len(x))), bumps)
+    return mixture, []
+
+
+RIGHT_07_5 = [
+    right("07.5", "real-nvp-300-steps", _trained()),
+    right("07.5", "own-loop-list-history", _own_loop),
+]
+
+WRONG_07_5 = [
+    wrong("07.5", "one-layer", _trained(layers=1, steps=150), CHECKERBOARD, "one layer cannot bend"),
+    wrong("07.5", "no-permutation", _trained(steps=150, permute=False), CHECKERBOARD, "without a tfb.Permute"),
+    wrong("07.5", "too-few-steps", _trained(steps=30), CHECKERBOARD, "only 30 of the 400 steps"),
+    wrong("07.5", "over-budget", _trained(layers=1, steps=450, width=8), CHECKERBOARD, "450 training steps"),
+    wrong("07.5", "judged-on-training-points", _memorises, CHECKERBOARD, "the model memorised them"),
+    wrong("07.5", "odd-flow-only", lambda x, max_steps: _real_nvp_stack(1), CHECKERBOARD, "(flow, history)"),
+    wrong(
+        "07.5",
+        "odd-bijector",
+        lambda x, max_steps: (tfb.Identity(), []),
+        CHECKERBOARD,
+        "return the trained flow",
+    ),
+    wrong("07.5", "odd-none", lambda x, max_steps: None, CHECKERBOARD, "returned None"),
+]
+
+RIGHT = RIGHT_07_1 + RIGHT_07_4 + RIGHT_07_5
+WRONG = WRONG_07_1 + WRONG_07_4 + WRONG_07_5
 
 
 @pytest.mark.parametrize("answer", RIGHT)
@@ -223,7 +256,9 @@ def test_a_wrong_answer_fails_on_the_case_that_catches_it(answer):
     assert_fails(answer)
 
 
-def test_the_reference_of_07_2_ends_with_the_chains_forward():
-    case = exercises.get("07.2").cases()[2]
-    stages = exercises.get("07.2").reference(**case.kwargs)
-    np.testing.assert_allclose(stages[-1], case.kwargs["chain"].forward(case.kwargs["z"]), rtol=1e-5, atol=1e-5)
+def test_the_planted_bug_of_07_4_is_right_for_one_layer_and_wrong_for_three():
+    one, three = exercises.get("07.4").cases()[:2]
+    z = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    for case, same in [(one, True), (three, False)]:
+        fixed, buggy = composing.fixed_chain(**case.kwargs), composing.buggy_chain(**case.kwargs)
+        assert np.allclose(fixed.forward(z), buggy.forward(z), atol=1e-5) is same

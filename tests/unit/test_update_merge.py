@@ -91,23 +91,23 @@ def test_answers_go_back_by_id_into_a_notebook_whose_cells_were_reordered():
     edition_1 = nbformat.read(ROOT / "notebooks" / "03_maf.ipynb", as_version=4)
     answers = {
         "03.1": "def maf_inverse(shift_and_log_scale, x):\n    return x  # 1",
-        "03.3": "def passes():\n    return 3",
+        "03.2": "def maf_log_prob(shift_and_log_scale, x):\n    return x  # 2",
     }
     learner = _with_answers(edition_1, answers)
     edition_2 = copy.deepcopy(edition_1)
-    _move(edition_2, "03.3", 1)  # 03.3 first, 03.1 last, and the title after them
+    _move(edition_2, "03.2", 1)  # 03.2 first, 03.1 last, and the title after them
     _move(edition_2, "03.1", len(edition_2.cells))
     edition_2.cells.append(edition_2.cells.pop(0))
     stubs = {i: [tuple(edition_2.cells[j].source for j in js)] for i, js in exercise_cells(edition_2).items()}
     found = find_answers(learner, "03_maf.ipynb", stubs)
-    assert sorted(found) == ["03.1", "03.3"]
+    assert sorted(found) == ["03.1", "03.2"]
     merged = merge(edition_2, "03_maf.ipynb", found, learner)
     cells = exercise_cells(merged.notebook)
-    assert cells != exercise_cells(learner) and merged.kept == ["03.3", "03.1"]
+    assert cells != exercise_cells(learner) and merged.kept == ["03.2", "03.1"]
     for exercise_id, source in answers.items():
         cell = merged.notebook.cells[cells[exercise_id][0]]
         assert (cell.source, cell.outputs, cell.execution_count) == (source, [], None)
-    answer_cells = {cells["03.1"][0], cells["03.3"][0]}
+    answer_cells = {cells["03.1"][0], cells["03.2"][0]}
     for index, (got, want) in enumerate(zip(merged.notebook.cells, edition_2.cells, strict=True)):
         assert index in answer_cells or got == want
     assert merged.notebook.metadata == edition_2.metadata and merged.updated == 0  # the same cells, moved

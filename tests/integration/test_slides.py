@@ -7,7 +7,6 @@ on a clean clone). A screenshot of one slide goes to artifacts/slides/. Without 
 playwright these tests are skipped, except on CI (CI=true), where they fail.
 """
 
-import html.parser
 import os
 import re
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from chromium import CHROMIUM, launch_chromium
+from image_alts import NBCONVERT_PLACEHOLDER, image_alts
 
 from course_utils.authoring import generate, slide_rules, transforms
 from course_utils.authoring.markers import SETUP_TAG
@@ -290,27 +290,11 @@ def built(vendor_dir, tmp_path_factory):
 
 
 _REMOTE = re.compile(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""", re.IGNORECASE)
-_NBCONVERT_PLACEHOLDER = "No description has been provided for this image"  # nbconvert's alt when none is given
-
-
-class _ImageAlts(html.parser.HTMLParser):
-    """The `alt` of every `<img>` of a page (None where it has none), as a browser reads it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.alts: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record an image's alt text."""
-        if tag == "img":
-            self.alts.append(dict(attrs).get("alt"))
 
 
 def _images_without_alt(page: str) -> list[str | None]:
     """The alt texts of a page's images that say nothing: missing, blank or nbconvert's placeholder."""
-    parser = _ImageAlts()
-    parser.feed(page)
-    return [alt for alt in parser.alts if not (alt and alt.strip()) or alt == _NBCONVERT_PLACEHOLDER]
+    return [alt for alt in image_alts(page) if not (alt and alt.strip()) or alt == NBCONVERT_PLACEHOLDER]
 
 
 def test_every_notebook_becomes_a_deck_loading_only_local_files(built):

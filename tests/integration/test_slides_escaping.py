@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from image_alts import image_alts
 
 from course_utils.authoring.slides import deck, pages, site, vendor
 
@@ -128,19 +129,6 @@ def test_deck_index_links_reach_every_deck(awkward_course, tmp_path):
     assert '<title>01 A "quoted" &lt;b&gt; &amp; co #1 slides</title>' in deck_page  # nbconvert escapes the title
 
 
-class _ImageAlts(html.parser.HTMLParser):
-    """The `alt` of every `<img>` of a page, as a browser reads it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.alts: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record an image's alt text."""
-        if tag == "img":
-            self.alts.append(dict(attrs).get("alt"))
-
-
 def test_alt_texts_with_quotes_and_markup_stay_text(awkward_course, tmp_path):
     _, vendor_dir = awkward_course
     solutions = tmp_path / "figures"
@@ -158,6 +146,4 @@ def test_alt_texts_with_quotes_and_markup_stay_text(awkward_course, tmp_path):
     site.build_site(solutions, tmp_path / "site", vendor_dir)
     deck.build_decks(None, solutions, tmp_path / "slides", vendor_dir)
     for page in (tmp_path / "site" / "01 figures.html", tmp_path / "slides" / "01 figures.slides.html"):
-        parser = _ImageAlts()
-        parser.feed(page.read_text(encoding="utf-8"))
-        assert parser.alts == expected, page.name
+        assert image_alts(page.read_text(encoding="utf-8")) == expected, page.name

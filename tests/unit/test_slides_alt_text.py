@@ -5,18 +5,17 @@ every `<img>` must carry the alt text derived from the cell's metadata, else the
 introduces the figure, else the output's own description, else the code that drew it.
 """
 
-import html.parser
 import json
 from pathlib import Path
 
 import nbformat
 import pytest
+from image_alts import NBCONVERT_PLACEHOLDER, image_alts
 
 from course_utils.authoring.slides import alt_text, deck, site, vendor
 
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 _PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-_NBCONVERT_PLACEHOLDER = "No description has been provided for this image"  # what nbconvert writes without one
 _VENDOR_FILES = ("reveal.js/dist/reveal.js", "requirejs/require.js", "jquery/dist/jquery.min.js", "mathjax/MathJax.js")
 
 
@@ -25,23 +24,8 @@ def _figure(text: str = "<Figure size 640x480 with 1 Axes>") -> nbformat.Noteboo
     return nbformat.v4.new_output("display_data", data={"image/png": _PNG, "text/plain": text})
 
 
-class _Images(html.parser.HTMLParser):
-    """The `alt` of every `<img>` of a page, None for an image without one (unescaped, as a browser reads it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.alts: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record an image's alt text."""
-        if tag == "img":
-            self.alts.append(dict(attrs).get("alt"))
-
-
 def _alts(page: Path) -> list[str | None]:
-    parser = _Images()
-    parser.feed(page.read_text(encoding="utf-8"))
-    return parser.alts
+    return image_alts(page.read_text(encoding="utf-8"))
 
 
 def _lecture() -> nbformat.NotebookNode:
@@ -93,7 +77,7 @@ def test_every_figure_of_a_deck_and_a_page_has_the_alt_text_derived_for_it(lectu
     site.build_site(solutions, tmp_path / "site", vendor_dir)
     for page in (tmp_path / "slides" / "09_figures.slides.html", tmp_path / "site" / "09_figures.html"):
         alts = _alts(page)
-        assert all(alt and alt.strip() and alt != _NBCONVERT_PLACEHOLDER for alt in alts), (page.name, alts)
+        assert all(alt and alt.strip() and alt != NBCONVERT_PLACEHOLDER for alt in alts), (page.name, alts)
         assert alts == EXPECTED, page.name
 
 

@@ -1,4 +1,9 @@
-"""What every benchmark section shares: the repository root, the section names and the measurement settings."""
+"""What every benchmark section shares: the repository root, the section names and the measurement settings.
+
+Sections: speed, quality (bench_training), notebooks, cost, leaderboard, digits, tutorial_stack (notebook
+07's tutorial recipe, stored: bench_tutorial_stack) and ablation (notebook 06's experiment: bench_ablation),
+each in its own module; run.py runs them.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import Any
 from course_utils import data, leaderboard, training
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("speed", "quality", "notebooks", "cost", "leaderboard", "digits")
+SECTIONS = ("speed", "quality", "notebooks", "cost", "leaderboard", "digits", "tutorial_stack", "ablation")
 
 # The recipe for 10,000 points (training.LARGE_DATA_RECIPE): 6 of the default flow's layers instead
 # of 4, minibatches of 512 (about 3000 Adam steps) and no added noise.
@@ -41,6 +46,9 @@ class Settings:
     leaderboard_spread_seeds: tuple[int, ...] = (1,)
     leaderboard_checkpoint_datasets: tuple[str, ...] = ("two_moons", "checkerboard")
     digits_quick: bool = False  # 2 epochs per flow and a quarter of each baseline's grid
+    tutorial_stack_epochs: int = 600  # notebook 07's tutorial recipe, snapshots every tutorial_stack_snapshot_every
+    tutorial_stack_snapshot_every: int = 100
+    ablation_seeds: tuple[int, ...] = (0, 1, 2)  # ablation.SEEDS; each runs the whole recipe and each change off
 
 
 FULL = Settings()
@@ -58,6 +66,9 @@ QUICK = Settings(
     leaderboard_datasets=("two_moons", "pinwheel"),
     leaderboard_spread_seeds=(1,),
     digits_quick=True,
+    tutorial_stack_epochs=4,
+    tutorial_stack_snapshot_every=2,
+    ablation_seeds=(0,),
 )
 
 

@@ -1,5 +1,6 @@
-"""Section `notebooks`: run each notebook of the course in a fresh kernel, and optionally time nbval.
+"""Section `notebooks`: run each notebook of the course in a fresh kernel, and optionally time nbval on each.
 
+Each run records the notebook's slowest cells (from the execution times nbclient stores in each cell).
 Each notebook runs in its own process, so that the kernel is that process's only child: its
 `getrusage(RUSAGE_CHILDREN)` then gives the kernel's peak memory and CPU seconds, what one student
 needs on a JupyterHub (TEACHING.md, "A class on JupyterHub"). `python benchmarks/bench_notebooks.py
@@ -8,6 +9,7 @@ NOTEBOOK` measures one notebook and prints the result as JSON.
 
 from __future__ import annotations
 
+import datetime
 import json
 import resource
 import subprocess
@@ -20,6 +22,8 @@ import nbformat
 from bench_common import ROOT, Settings
 from nbclient import NotebookClient
 
+SLOWEST_CELLS = 3  # the cells a run reports, slowest first
+
 
 def stderr_cells(notebook: nbformat.NotebookNode) -> list[int]:
     """Indices of the cells that wrote to stderr."""
@@ -31,6 +35,22 @@ def stderr_cells(notebook: nbformat.NotebookNode) -> list[int]:
             if output.get("output_type") == "stream" and output.get("name") == "stderr"
         }
     )
+
+
+def _seconds(execution: dict[str, str]) -> float:
+    """The seconds between a cell's execute_input and execute_reply timestamps (ISO 8601, as nbclient writes them)."""
+    start, end = (datetime.datetime.fromisoformat(execution[k]) for k in ("iopub.execute_input", "shell.execute_reply"))
+    return (end - start).total_seconds()
+
+
+def slowest_cells(notebook: nbformat.NotebookNode, count: int = SLOWEST_CELLS) -> list[dict[str, Any]]:
+    """The `count` slowest code cells of an executed notebook: position among all cells, seconds, first line."""
+    timed = [
+        {"cell": i, "seconds": _seconds(cell.metadata["execution"]), "first_line": cell.source.split("\n")[0][:80]}
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and "shell.execute_reply" in cell.metadata.get("execution", {})
+    ]
+    return sorted(timed, key=lambda c: -c["seconds"])[:count]
 
 
 def execute_in_memory(path: Path, timeout: int = 600) -> dict[str, Any]:
@@ -48,7 +68,13 @@ def execute_in_memory(path: Path, timeout: int = 600) -> dict[str, Any]:
         last_line = (str(error).strip().splitlines() or [""])[-1][:200]
         status = f"failed: {type(error).__name__}: {last_line}"
     elapsed = time.perf_counter() - start
-    return {"notebook": path.name, "wall_time_s": elapsed, "status": status, "stderr_cells": stderr_cells(notebook)}
+    return {
+        "notebook": path.name,
+        "wall_time_s": elapsed,
+        "status": status,
+        "stderr_cells": stderr_cells(notebook),
+        "slowest_cells": slowest_cells(notebook),
+    }
 
 
 def measure(path: Path) -> dict[str, Any]:
@@ -70,9 +96,9 @@ def _measure_here(path: Path) -> dict[str, Any]:
     return {**result, "peak_memory_mib": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
-def time_nbval() -> dict[str, Any]:
-    """Time `pytest --nbval notebooks solutions` in a subprocess; keep its summary line."""
-    command = [sys.executable, "-m", "pytest", "--nbval", "notebooks", "solutions", "-q"]
+def time_nbval(path: Path) -> dict[str, Any]:
+    """Time `pytest --nbval PATH` (one notebook, kernel start included) in a subprocess; keep its summary line."""
+    command = [sys.executable, "-m", "pytest", "--nbval", str(path.relative_to(ROOT)), "-q", "-p", "no:cacheprovider"]
     start = time.perf_counter()
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -86,7 +112,7 @@ def time_nbval() -> dict[str, Any]:
 
 
 def bench_notebooks(settings: Settings, with_nbval: bool) -> dict[str, Any]:
-    """Execute every notebook that exists now in notebooks/, each in a fresh kernel, and sum."""
+    """Execute every notebook that exists now in notebooks/, each in a fresh kernel, and sum; time nbval on each."""
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))[: settings.max_notebooks]
     runs = []
     for path in paths:
@@ -94,8 +120,9 @@ def bench_notebooks(settings: Settings, with_nbval: bool) -> dict[str, Any]:
         runs.append(measure(path))
     out: dict[str, Any] = {"runs": runs, "total_s": sum(r["wall_time_s"] for r in runs)}
     if with_nbval:
-        print("[notebooks] pytest --nbval notebooks solutions", flush=True)
-        out["nbval"] = time_nbval()
+        for path, run in zip(paths, runs, strict=True):
+            print(f"[notebooks] pytest --nbval {path.name}", flush=True)
+            run["nbval"] = time_nbval(path)
     return out
 
 

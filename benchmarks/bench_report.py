@@ -104,26 +104,28 @@ def markdown_quality(quality: dict[str, Any]) -> list[str]:
 
 
 def markdown_notebooks(notebooks: dict[str, Any]) -> list[str]:
-    """Table of notebook run times."""
+    """Table of notebook run times (and nbval's, when timed), resources and slowest cells."""
     lines = [
         "## 3. Course run time and resources (each notebook in a fresh kernel)",
         "",
-        "Peak memory and CPU time are the kernel's (`getrusage`): what one student's notebook needs.",
+        "Time: nbclient, as in JupyterLab's Run All, kernel start included; nbval: `pytest --nbval` on the "
+        "notebook alone. Peak memory and CPU time are the kernel's (`getrusage`): what one student's notebook needs.",
         "",
-        "| notebook | time (s) | kernel peak memory (MiB) | kernel CPU (s) | status |",
-        "|---|---|---|---|---|",
+        "| notebook | time (s) | nbval (s) | kernel peak memory (MiB) | kernel CPU (s) | slowest cells (s) | status |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in notebooks["runs"]:
         status = r["status"] + (f" (stderr in cells {r['stderr_cells']})" if r["stderr_cells"] else "")
         memory, cpu = fmt(r.get("peak_memory_mib", float("nan")), 0), fmt(r.get("cpu_s", float("nan")), 1)
-        lines.append(f"| {r['notebook']} | {fmt(r['wall_time_s'], 1)} | {memory} | {cpu} | {status} |")
-    lines.append(f"| **total** | **{fmt(notebooks['total_s'], 1)}** | | | {len(notebooks['runs'])} notebooks |")
-    if "nbval" in notebooks:
-        nb = notebooks["nbval"]
-        lines += [
-            "",
-            f"`{nb['command']}`: {fmt(nb['wall_time_s'], 1)} s, exit code {nb['returncode']}, {nb['summary']}",
-        ]
+        nbval = r.get("nbval")
+        nbval_cell = (
+            "-" if nbval is None else fmt(nbval["wall_time_s"], 1) + ("" if nbval["returncode"] == 0 else " (failed)")
+        )
+        slow = ", ".join(f"{c['cell']}: {c['seconds']:.1f}" for c in r.get("slowest_cells", []))
+        lines.append(
+            f"| {r['notebook']} | {fmt(r['wall_time_s'], 1)} | {nbval_cell} | {memory} | {cpu} | {slow} | {status} |"
+        )
+    lines.append(f"| **total** | **{fmt(notebooks['total_s'], 1)}** | | | | | {len(notebooks['runs'])} notebooks |")
     return lines + [""]
 
 

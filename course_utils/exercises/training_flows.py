@@ -1,14 +1,15 @@
-"""Exercises of notebook 06: training a MAF on two moons (06.1, the NLL of a batch, was retired in the second edition).
+"""Exercises of notebook 06: training a MAF on two moons (06.1 and 06.3, the NLL of a batch and the held-out gap,
+were retired in the second edition).
 
 06.2 asks for a training *step*, which changes the flow it is given. The checker calls the
 reference first and the learner's answer second, on the same flow and optimizer, so a case
 records the flow's starting weights and the comparison replays both steps from there with
 plain SGD arithmetic: it checks where the learner's step left the weights, not just the loss.
-06.4 (the normalizing direction) is in `normalizing_direction`."""
+06.4 (the normalizing direction) is in `normalizing_direction`, 06.5 (the ablation) in `recipe_ablation`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,6 @@ from course_utils.exercises import Case, Exercise, register
 from course_utils.exercises._compare import (
     describe,
     never_raises,
-    numbers_compare,
 )
 
 
@@ -185,90 +185,5 @@ register(
             "optimizer.apply_gradients(zip(gradients, dist.trainable_variables)); return loss (the tensor).",
         ),
         compare=_same_step,
-    )
-)
-
-
-# ------------------------------------------------------------------ 06.3 the held-out gap
-
-
-def nll_gaps(dist: tfd.Distribution, train_x: np.ndarray, fresh_x: np.ndarray, entropy: float) -> tuple[float, float]:
-    """Reference: (held-out NLL - train NLL, held-out NLL - entropy), each NLL a mean over its points."""
-    train_nll = -float(np.mean(dist.log_prob(train_x)))
-    heldout_nll = -float(np.mean(dist.log_prob(fresh_x)))
-    return heldout_nll - train_nll, heldout_nll - entropy
-
-
-def _gap_cases() -> list[Case]:
-    """Inputs for 06.3: sets of different sizes (a sum is caught) and models that fit the train set better or worse."""
-    rng = np.random.default_rng(7)
-    fresh = rng.normal(size=(400, 2)).astype(np.float32)
-    tight = (0.6 * rng.normal(size=(30, 2))).astype(np.float32)  # training points that happen to be close to 0
-    entropy_n01 = float(np.log(2 * np.pi) + 1.0)  # entropy of N(0, I_2), in nats
-    narrow = _affine_flow([0.0, 0.0], [0.7, 0.7])
-    return [
-        Case(
-            dict(dist=narrow, train_x=tight, fresh_x=fresh, entropy=entropy_n01),
-            "a too-narrow model that fits its 30 training points better than fresh data",
-        ),
-        Case(
-            dict(dist=builders.make_base(2), train_x=tight, fresh_x=fresh, entropy=entropy_n01),
-            "the true model N(0, I): the KL part is near 0",
-        ),
-        Case(
-            dict(
-                dist=_affine_flow([0.3, 0.0], [1.2, 1.0]), train_x=fresh[:100], fresh_x=fresh[100:], entropy=entropy_n01
-            ),
-            "a slightly wrong model, 100 training and 300 fresh points",
-        ),
-    ]
-
-
-def _gap_mistakes(case: Case) -> dict[str, Callable[[], Any]]:
-    """Known wrong answers of 06.3."""
-    dist, entropy = case.kwargs["dist"], case.kwargs["entropy"]
-    train = np.asarray(dist.log_prob(case.kwargs["train_x"]), np.float64)
-    fresh = np.asarray(dist.log_prob(case.kwargs["fresh_x"]), np.float64)
-    train_nll, heldout_nll = -np.mean(train), -np.mean(fresh)
-    return {
-        "the two gaps are swapped: (heldout - train, heldout - entropy)": lambda: (
-            heldout_nll - entropy,
-            heldout_nll - train_nll,
-        ),
-        "the second gap uses the train NLL: only fresh points measure the model, use the held-out NLL": lambda: (
-            heldout_nll - train_nll,
-            train_nll - entropy,
-        ),
-        "the first gap is upside down: held-out NLL minus train NLL": lambda: (
-            train_nll - heldout_nll,
-            heldout_nll - entropy,
-        ),
-        "each NLL must be a MEAN over its points, not a sum": lambda: (
-            -np.sum(fresh) + np.sum(train),
-            -np.sum(fresh) - entropy,
-        ),
-        "these are log-likelihoods: the NLL is MINUS the mean log_prob": lambda: (
-            np.mean(fresh) - np.mean(train),
-            np.mean(fresh) - entropy,
-        ),
-    }
-
-
-register(
-    Exercise(
-        id="06.3",
-        title="the held-out gap",
-        reference=nll_gaps,
-        cases=_gap_cases,
-        hint=(
-            "both gaps compare the NLL on fresh points with something: the training NLL for overfitting, the "
-            "entropy for how far the model is from the best possible."
-        ),
-        hints=(
-            "compute the MEAN NLL on each set, train_nll = -mean(log_prob(train_x)) and heldout_nll = "
-            "-mean(log_prob(fresh_x)); return (heldout_nll - train_nll, heldout_nll - entropy). Both gaps use the "
-            "held-out NLL: only fresh points measure the model, the training points flatter it.",
-        ),
-        compare=numbers_compare(_gap_mistakes),
     )
 )

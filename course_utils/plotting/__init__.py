@@ -13,6 +13,7 @@ nearest neighbours), `dequantization` (discrete data, the logit transform, bits 
 what they share.
 """
 
+from course_utils.plotting._figures import ACCENT, DATA, HELDOUT, MODEL, SERIES  # the palette, for hand-drawn plots
 from course_utils.plotting.autoregressive import plot_made, plot_masks
 from course_utils.plotting.costs import plot_pass_costs
 from course_utils.plotting.coupling import plot_coupling_layer, plot_jacobians
@@ -30,7 +31,7 @@ from course_utils.plotting.images import (
     plot_masked_jacobian,
     plot_neighbours,
 )
-from course_utils.plotting.losses import plot_loss
+from course_utils.plotting.losses import plot_ablation, plot_loss
 from course_utils.plotting.maps import plot_change_of_variables_1d, plot_warped_grid
 from course_utils.plotting.samples import plot_data, plot_data_vs_model, plot_samples, plot_stages
 from course_utils.plotting.toolbox import (
@@ -43,12 +44,18 @@ from course_utils.plotting.toolbox import (
 )
 
 __all__ = [
+    "ACCENT",
+    "DATA",
+    "HELDOUT",
+    "MODEL",
+    "SERIES",
     "density_grid",
     "plot_density",
     "plot_samples",
     "plot_data",
     "plot_data_vs_model",
     "plot_stages",
+    "plot_ablation",
     "plot_loss",
     "plot_change_of_variables_1d",
     "plot_warped_grid",

@@ -122,3 +122,25 @@ def plot_loss(
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_ablation(effects: Mapping[str, Any], seeds: Any, title: str = "What each change is worth") -> Figure:
+    """Dot plot of an ablation: one row per change, its effect on each seed (a marker per seed) and their mean."""
+    effects = _checks.mapping("effects", effects, "{change: [one effect per seed]}")
+    seeds = list(seeds)
+    rows = {name: _checks.one_per(f"effects[{name!r}]", _checks.numbers(f"effects[{name!r}]", v), len(seeds), "seed")
+            for name, v in effects.items()}  # fmt: skip
+    fig, ax = plt.subplots(figsize=(6.5, 0.6 * len(rows) + 1.4))
+    ax.axvline(0.0, color="grey", linewidth=1)
+    for row, values in enumerate(rows.values()):
+        ax.plot([np.mean(values)] * 2, [row - 0.3, row + 0.3], color="black", linewidth=2)
+        for i, (seed, value) in enumerate(zip(seeds, values, strict=True)):
+            color, marker = series_style(i)
+            label = f"seed {seed}" if row == 0 else None
+            ax.plot(value, row, marker=marker, color=color, linestyle="none", label=label)
+    ax.set_yticks(range(len(rows)), list(rows))
+    ax.invert_yaxis()
+    ax.set(xlabel="held-out NLL without the change minus with it (nats; > 0: the change helps)", title=title)
+    ax.legend(fontsize=8, loc="lower right", title="bar: mean", title_fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -11,6 +11,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.patches import Polygon, Rectangle
 
 from course_utils import _checks
+from course_utils.plotting._figures import ORANGE
 from course_utils.widgets._figures import figure, grid_lines, slider, standard_normal, style
 from course_utils.widgets.flow_widget import FlowWidget
 
@@ -50,15 +51,15 @@ def autoregressive_jacobian(z: np.ndarray, a: float, s: float, b: Sequence[float
 
 
 def _square(square: np.ndarray) -> Polygon:
-    """Return the gold square (or its image) as a patch."""
-    return Polygon(square, closed=True, facecolor="gold", edgecolor="black", alpha=0.8, zorder=3)
+    """Return the orange square (or its image) as a patch."""
+    return Polygon(square, closed=True, facecolor=ORANGE, edgecolor="black", alpha=0.8, zorder=3)
 
 
 def _x_panel(ax: Axes, z: np.ndarray, lines: np.ndarray, square: np.ndarray, colors: np.ndarray) -> dict[str, Any]:
     """Draw the x-space panel; return its changing artists: the warped grid, samples, parallelogram and point."""
     warped_grid = LineCollection(lines, colors="0.75", linewidths=0.8)
     ax.add_collection(warped_grid)
-    samples = ax.scatter(z[:, 0], z[:, 1], s=5, c=colors, cmap="coolwarm", vmin=0, vmax=1)
+    samples = ax.scatter(z[:, 0], z[:, 1], s=5, c=colors, cmap="viridis", vmin=0, vmax=1)
     parallelogram = _square(square)
     ax.add_patch(parallelogram)
     (marker,) = ax.plot([0], [0], "k.", markersize=8, zorder=4)
@@ -113,7 +114,7 @@ def autoregressive_2d(
     colors = np.clip(z[:, 0] / 5 + 0.5, 0, 1)  # colour by z1: x1 depends on z1 only
     fig, (ax_z, ax_x, ax_j) = figure(13.0, 4.4, 3)
     ax_z.add_collection(LineCollection(lines, colors="0.75", linewidths=0.8))
-    ax_z.scatter(z[:, 0], z[:, 1], s=5, c=colors, cmap="coolwarm", vmin=0, vmax=1)
+    ax_z.scatter(z[:, 0], z[:, 1], s=5, c=colors, cmap="viridis", vmin=0, vmax=1)
     ax_z.add_patch(_square(square))
     style(ax_z, (-4, 4), (-4, 4), "z-space: grid, N(0, I) samples, a square", "z1", "z2")
     x_artists, table = _x_panel(ax_x, z, lines, square, colors), _jacobian_panel(ax_j)

@@ -89,3 +89,9 @@ def test_nll_of_a_tfp_gaussian_on_given_points():
 def test_bad_arguments_raise_naming_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("name", ["two_moons", "circles"])
+def test_the_default_grid_is_as_accurate_as_a_fine_one(name):
+    toy = data.load(name)
+    assert metrics.entropy(toy) == pytest.approx(metrics.entropy(toy, grid_size=300), abs=1e-7)

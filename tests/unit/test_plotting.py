@@ -294,3 +294,19 @@ def test_bad_arguments_are_named_and_open_no_figure(normal_2d, call, error, argu
     with pytest.raises(error, match=argument):
         call(normal_2d)
     assert plt.get_fignums() == []
+
+
+def test_plot_ablation_draws_a_row_per_change_and_a_marker_per_seed():
+    effects = {"layers": [0.5, 0.7, 0.7], "clamp": [0.27, -0.02, 0.0]}
+    fig = plotting.plot_ablation(effects, seeds=(0, 1, 2))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["layers", "clamp"]
+    points = [line for line in ax.get_lines() if line.get_linestyle() == "None"]
+    assert len(points) == 6 and {line.get_marker() for line in points} == set(MARKERS[:3])
+    assert sorted(float(line.get_xdata()[0]) for line in points) == sorted(sum(effects.values(), []))
+    plt.close(fig)
+
+
+def test_plot_ablation_needs_one_effect_per_seed():
+    with pytest.raises(ValueError, match=r"effects\['clamp'\] must have one value per seed \(3\), got 2"):
+        plotting.plot_ablation({"layers": [0.5, 0.7, 0.7], "clamp": [0.2, 0.1]}, seeds=(0, 1, 2))

@@ -8,7 +8,6 @@ from course_utils import exercises
 from course_utils._tf import tf, tfb
 
 STEP_AFFINE = "an affine flow with trainable shift and scale, SGD learning rate 0.05"
-NARROW = "a too-narrow model that fits its 30 training points better than fresh data"
 
 # ---------------------------------------------------------------- 06.2 one training step
 
@@ -72,47 +71,127 @@ WRONG_06_2 = [
 ]
 
 
-# ---------------------------------------------------------------- 06.3 the held-out gap
+# ---------------------------------------------------------------- 06.5 the ablation (an experiment)
+
+EVERY, TOGETHER, REORDERED = (
+    "every change, 3 seeds whose whole-recipe scores differ",
+    "clamp and noise cost little alone, much together",
+    "two of the changes, seeds (2, 0)",
+)
 
 
-def _gaps(reduce=np.mean, sign=-1.0, kl_from="fresh", order=(0, 1), gap_sign=1.0):
-    def answer(dist, train_x, fresh_x, entropy):
-        train_nll = sign * reduce(np.asarray(dist.log_prob(train_x)))
-        heldout_nll = sign * reduce(np.asarray(dist.log_prob(fresh_x)))
-        gaps = (gap_sign * (heldout_nll - train_nll), (heldout_nll if kl_from == "fresh" else train_nll) - entropy)
-        return tuple(gaps[i] for i in order)
+def _ablation(effect):
+    """A 06.5 answer: {change: [effect(score, change, seed, changes, seeds) for seed in seeds]}."""
+
+    def answer(train_and_score, changes, seeds):
+        return {c: [effect(train_and_score, c, s, tuple(changes), tuple(seeds)) for s in seeds] for c in changes}
 
     return answer
 
 
-def _with_tf(dist, train_x, fresh_x, entropy):
-    heldout = -tf.reduce_mean(dist.log_prob(fresh_x))
-    return [heldout + tf.reduce_mean(dist.log_prob(train_x)), heldout - entropy]
+def _right(score, c, s, changes, seeds):
+    return score(off=(c,), seed=s) - score(off=(), seed=s)
 
 
-RIGHT_06_3 = [
-    right("06.3", "numpy-tuple", _gaps()),
-    right("06.3", "list-of-tensors", _with_tf),
+def _loop_by_change(train_and_score, changes, seeds):
+    effects = {}
+    for change in changes:
+        effects[change] = np.array([train_and_score([change], s) - train_and_score([], s) for s in seeds])
+    return effects
+
+
+def _others_off(c, changes):
+    return tuple(x for x in changes if x != c)
+
+
+RIGHT_06_5 = [
+    right("06.5", "dict-comprehension", _ablation(_right)),
+    right("06.5", "lists-positional-numpy", _loop_by_change),
     right(
-        "06.3",
-        "numpy-array-float64",
-        lambda dist, train_x, fresh_x, entropy: np.array(_gaps()(dist, train_x, fresh_x, entropy)),
+        "06.5",
+        "set-off-tuple-values",
+        lambda train_and_score, changes, seeds: {
+            c: tuple(train_and_score(off={c}, seed=s) - train_and_score(off=set(), seed=s) for s in seeds)
+            for c in changes
+        },
     ),
 ]
 
-WRONG_06_3 = [
-    wrong("06.3", "swapped", _gaps(order=(1, 0)), NARROW, "the two gaps are swapped"),
-    wrong("06.3", "train-for-kl", _gaps(kl_from="train"), NARROW, "the second gap uses the train NLL"),
-    wrong("06.3", "upside-down", _gaps(gap_sign=-1.0), NARROW, "the first gap is upside down"),
-    wrong("06.3", "sums", _gaps(reduce=np.sum), NARROW, "a MEAN over its points"),
-    wrong("06.3", "log-likelihoods", _gaps(sign=1.0), NARROW, "MINUS the mean log_prob"),
+WRONG_06_5 = [
+    wrong("06.5", "upside-down", _ablation(lambda f, c, s, cs, ss: -_right(f, c, s, cs, ss)), EVERY, "upside down"),
+    wrong("06.5", "scores-not-effects", _ablation(lambda f, c, s, cs, ss: f(off=(c,), seed=s)), EVERY, "not effects"),
     wrong(
-        "06.3", "odd-dict", lambda dist, train_x, fresh_x, entropy: {"gap": 0.0, "kl": 0.0}, NARROW, "returned a dict"
+        "06.5",
+        "baseline-of-first-seed",
+        _ablation(lambda f, c, s, cs, ss: f(off=(c,), seed=s) - f(off=(), seed=ss[0])),
+        EVERY,
+        "against seed 0's whole recipe",
     ),
-    wrong("06.3", "odd-none", lambda dist, train_x, fresh_x, entropy: None, NARROW, "returned None"),
     wrong(
-        "06.3", "odd-one-number", lambda dist, train_x, fresh_x, entropy: 0.5, NARROW, "the shape is (), expected (2,)"
+        "06.5",
+        "mean-baseline",
+        _ablation(lambda f, c, s, cs, ss: f(off=(c,), seed=s) - np.mean([f(off=(), seed=t) for t in ss])),
+        EVERY,
+        "against the mean whole recipe",
     ),
+    wrong(
+        "06.5",
+        "one-change-on",
+        _ablation(lambda f, c, s, cs, ss: f(off=cs, seed=s) - f(off=_others_off(c, cs), seed=s)),
+        TOGETHER,
+        "you kept only one change ON",
+    ),
+    wrong(
+        "06.5",
+        "cumulative",
+        _ablation(lambda f, c, s, cs, ss: f(off=cs[: cs.index(c) + 1], seed=s) - f(off=(), seed=s)),
+        EVERY,
+        "switched off cumulatively",
+    ),
+    wrong(
+        "06.5",
+        "everything-off-baseline",
+        _ablation(lambda f, c, s, cs, ss: f(off=(c,), seed=s) - f(off=cs, seed=s)),
+        EVERY,
+        "the baseline has every change switched off",
+    ),
+    wrong(
+        "06.5",
+        "string-not-tuple",
+        _ablation(lambda f, c, s, cs, ss: f(off=c, seed=s) - f(off=(), seed=s)),
+        EVERY,
+        "not the string 'layers'",
+    ),
+    wrong(
+        "06.5",
+        "seed-positions",
+        lambda train_and_score, changes, seeds: {
+            c: [_right(train_and_score, c, i, changes, seeds) for i in range(len(seeds))] for c in changes
+        },
+        REORDERED,
+        "no run for seed=1",
+    ),
+    wrong(
+        "06.5",
+        "hard-coded-changes",
+        lambda train_and_score, changes, seeds: {
+            c: [_right(train_and_score, c, s, changes, seeds) for s in seeds] for c in ("layers", "clamp", "noise")
+        },
+        EVERY,
+        "expected the changes given",
+    ),
+    wrong("06.5", "one-seed", _ablation(lambda f, c, s, cs, ss: _right(f, c, 0, cs, ss)), EVERY, "pass seed=seed"),
+    wrong(
+        "06.5",
+        "means-only",
+        lambda train_and_score, changes, seeds: {
+            c: float(np.mean([_right(train_and_score, c, s, changes, seeds) for s in seeds])) for c in changes
+        },
+        EVERY,
+        "return one effect PER SEED",
+    ),
+    wrong("06.5", "odd-none", lambda train_and_score, changes, seeds: None, EVERY, "returned None"),
+    wrong("06.5", "odd-list", lambda train_and_score, changes, seeds: [0.1, 0.2], EVERY, "return a dict"),
 ]
 
 
@@ -200,8 +279,8 @@ WRONG_06_4 = [
     ),
 ]
 
-RIGHT = RIGHT_06_2 + RIGHT_06_3 + RIGHT_06_4
-WRONG = WRONG_06_2 + WRONG_06_3 + WRONG_06_4
+RIGHT = RIGHT_06_2 + RIGHT_06_4 + RIGHT_06_5
+WRONG = WRONG_06_2 + WRONG_06_4 + WRONG_06_5
 
 
 @pytest.mark.parametrize("answer", RIGHT)

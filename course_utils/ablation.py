@@ -90,7 +90,7 @@ def train_variant(
 
 
 def train_and_score(off: Iterable[str] = (), seed: int = 0) -> float:
-    """Train the recipe without the changes in `off` (about 10 s on 2 cores); return its held-out NLL (nats)."""
+    """Train the recipe without the changes in `off` (10 s or more on 2 cores); return its held-out NLL (nats)."""
     return train_variant(off, seed)[2]
 
 

@@ -8,14 +8,12 @@ snapshots, as the stored run `default_recipe` (`stored_runs`) that notebook 06 r
 
 from __future__ import annotations
 
-import datetime
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_common import Settings, cpu_seconds, load_average
+from bench_common import RunClock, Settings
 from bench_report import fmt, write_json
 
 from course_utils import ablation, progress, stored_runs, training
@@ -55,8 +53,7 @@ def bench_ablation(settings: Settings, out: Path, machine: dict[str, Any]) -> di
     """Run the whole recipe and each change switched off, for every seed; write the results and the stored run."""
     quick = settings.leaderboard_steps < ablation.leaderboard.STEPS
     suffix = "_quick" if quick else ""
-    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    start, load_start, cpu_start = time.perf_counter(), load_average(), cpu_seconds()
+    clock = RunClock()
     steps, runs = settings.leaderboard_steps, []
     for seed in settings.ablation_seeds:
         snapshot = dict(snapshot_epochs=range(0, steps + 1, SNAPSHOT_EVERY),
@@ -66,7 +63,7 @@ def bench_ablation(settings: Settings, out: Path, machine: dict[str, Any]) -> di
         if seed == 0:
             rounded = {e: np.round(np.asarray(v, np.float64), SNAPSHOT_DECIMALS) for e, v in history.snapshots.items()}
             history.snapshots = rounded
-            info = {"machine": machine, "date": started, "steps": steps, "heldout_nll": record["heldout_nll"]}
+            info = {"machine": machine, "date": clock.date, "steps": steps, "heldout_nll": record["heldout_nll"]}
             stored_runs.save_run(flow, history, ablation.DEFAULT_RUN_NAME + suffix, out, info)
         runs += [_run_one((change,), seed, steps)[2] for change in ablation.CHANGES]
     result = {
@@ -80,15 +77,7 @@ def bench_ablation(settings: Settings, out: Path, machine: dict[str, Any]) -> di
         "runs": runs,
         "effects": effects(runs),
     }
-    meta = {
-        "date": started,
-        "machine": machine,
-        "quick": quick,
-        "load_start": load_start,
-        "load_end": load_average(),
-        "total_time_s": time.perf_counter() - start,
-        "cpu_time_s": cpu_seconds() - cpu_start,
-    }
+    meta = clock.meta(machine, quick)
     write_json({"meta": meta, **result}, out / f"ablation{suffix}.json")
     (out / f"ablation{suffix}.md").write_text("\n".join(ablation_report(meta, result)) + "\n")
     return result

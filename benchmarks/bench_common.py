@@ -8,9 +8,11 @@ each in its own module; run.py runs them.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import os
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,30 @@ def cpu_seconds() -> float:
     """CPU seconds (user + system) used so far by this process and its finished children (kernels)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+@dataclasses.dataclass
+class RunClock:
+    """When a run started, with the load and the CPU seconds then; `meta` adds how it ended."""
+
+    date: str = dataclasses.field(
+        default_factory=lambda: datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    )
+    start: float = dataclasses.field(default_factory=time.perf_counter)
+    load_start: list[float] = dataclasses.field(default_factory=load_average)
+    cpu_start: float = dataclasses.field(default_factory=cpu_seconds)
+
+    def meta(self, machine: dict[str, Any], quick: bool) -> dict[str, Any]:
+        """The run's date, machine, mode, load at start and end, wall and CPU seconds: a results file's "meta"."""
+        return {
+            "date": self.date,
+            "machine": machine,
+            "quick": quick,
+            "load_start": self.load_start,
+            "load_end": load_average(),
+            "total_time_s": time.perf_counter() - self.start,
+            "cpu_time_s": cpu_seconds() - self.cpu_start,
+        }
 
 
 def shared(meta: dict[str, Any]) -> bool:

@@ -9,13 +9,11 @@ seed-to-seed spread, the yardstick for reading differences in the table.
 
 from __future__ import annotations
 
-import datetime
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import Settings, cpu_seconds, load_average, median, shared
+from bench_common import RunClock, Settings, median, shared
 from bench_report import fmt, write_json
 
 from course_utils import checkpoints, data, leaderboard, progress, splines
@@ -56,8 +54,7 @@ def bench_leaderboard(settings: Settings, out: Path, machine: dict[str, Any]) ->
     suffix = "_quick" if quick else ""
     save_to = out / (Path(leaderboard.CHECKPOINTS_NAME).stem + suffix)
     shutil.rmtree(save_to, ignore_errors=True)
-    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    start, load_start, cpu_start = time.perf_counter(), load_average(), cpu_seconds()
+    clock = RunClock()
     entries = []
     for dataset in settings.leaderboard_datasets:
         for kind in leaderboard.KINDS:
@@ -81,15 +78,7 @@ def bench_leaderboard(settings: Settings, out: Path, machine: dict[str, Any]) ->
         "spread": spread(entries, "two_moons"),
         "checkpoints": save_to.name,
     }
-    meta = {
-        "date": started,
-        "machine": machine,
-        "quick": quick,
-        "load_start": load_start,
-        "load_end": load_average(),
-        "total_time_s": time.perf_counter() - start,
-        "cpu_time_s": cpu_seconds() - cpu_start,
-    }
+    meta = clock.meta(machine, quick)
     write_json({"meta": meta, "leaderboard": result}, out / f"leaderboard{suffix}.json")
     (out / f"leaderboard{suffix}.md").write_text("\n".join(leaderboard_report(meta, result)) + "\n")
     return result

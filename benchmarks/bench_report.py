@@ -7,21 +7,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from bench_common import SECTIONS, median, shared
 
-
-def json_safe(value: Any) -> Any:
-    """Replace non-finite floats (not valid JSON) by the strings 'nan', 'inf', '-inf'."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.floating | np.integer | np.bool_):
-        return json_safe(value.item())
-    return value
+from course_utils.stored_results import json_safe
 
 
 def write_json(results: dict[str, Any], path: Path) -> None:

@@ -15,14 +15,12 @@ notebook 07 shows.
 
 from __future__ import annotations
 
-import datetime
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_common import FULL, Settings, cpu_seconds, load_average, shared
+from bench_common import FULL, RunClock, Settings, shared
 from bench_report import fmt
 
 from course_utils import builders, data, inspection, progress, reports, stored_runs, training
@@ -71,20 +69,11 @@ def bench_tutorial_stack(settings: Settings, out: Path, machine: dict[str, Any])
     quick = settings.tutorial_stack_epochs < FULL.tutorial_stack_epochs
     name = NAME + ("_quick" if quick else "")
     shutil.rmtree(out / f"{name}{stored_runs.CHECKPOINT_SUFFIX}", ignore_errors=True)
-    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    start, load_start, cpu_start = time.perf_counter(), load_average(), cpu_seconds()
+    clock = RunClock()
     moons = data.two_moons(n=DATA["n"], seed=DATA["seed"])
     flow, history = _train(settings, moons)
     restored = reports.nll_report(flow, moons, n_fresh=settings.heldout_points)
-    meta = {
-        "date": started,
-        "machine": machine,
-        "quick": quick,
-        "load_start": load_start,
-        "load_end": load_average(),
-        "total_time_s": time.perf_counter() - start,
-        "cpu_time_s": cpu_seconds() - cpu_start,
-    }
+    meta = clock.meta(machine, quick)
     settings_used = {
         "model": MODEL,
         "recipe": {**RECIPE, "epochs": settings.tutorial_stack_epochs, "trainer": "training.train"},

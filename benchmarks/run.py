@@ -42,18 +42,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 import numpy as np
 from bench_ablation import bench_ablation
-from bench_common import FULL, QUICK, ROOT, SECTIONS, Settings, cpu_seconds, load_average
+from bench_common import FULL, QUICK, ROOT, SECTIONS, RunClock, Settings
 from bench_cost import bench_cost
 from bench_digits import bench_digits
 from bench_leaderboard import bench_leaderboard
@@ -127,18 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     matplotlib.use("Agg")
     settings = QUICK if args.quick else FULL
     args.out.mkdir(parents=True, exist_ok=True)
-    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    start, load_start, cpu_start = time.perf_counter(), load_average(), cpu_seconds()
+    clock = RunClock()
     sections = run_sections(args, settings)
     meta = {
-        "date": started,
-        "machine": machine_info(),
-        "quick": args.quick,
+        **clock.meta(machine_info(), args.quick),
         "sections": list(sections),
-        "load_start": load_start,
-        "load_end": load_average(),
-        "total_time_s": time.perf_counter() - start,
-        "cpu_time_s": cpu_seconds() - cpu_start,
         "settings": dataclasses.asdict(settings),
     }
     if set(sections) <= set(OWN_REPORT_ONLY):  # latest.* keeps the last run of the other sections (07 reads its cost)

@@ -10,7 +10,6 @@ calls `load_run` for the flow and the history back, found where `stored_results.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -33,21 +32,6 @@ def _name(name: object) -> str:
     return name
 
 
-def _json_safe(value: Any) -> Any:
-    """Replace non-finite floats (not valid JSON) by the strings 'nan', 'inf', '-inf'; arrays become lists."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, np.floating | np.integer | np.bool_):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def _floats(values: list[Any]) -> list[float]:
     """The stored numbers back as floats ('nan', 'inf' and '-inf' included)."""
     return [float(v) for v in values]
@@ -63,7 +47,7 @@ def history_to_dict(history: TrainingHistory) -> dict[str, Any]:
     _checks.instance("history", history, TrainingHistory, "a training.TrainingHistory (what training.train returns)")
     record = {field: getattr(history, field) for field in HISTORY_FIELDS}
     record["snapshots"] = {str(epoch): np.asarray(value).tolist() for epoch, value in history.snapshots.items()}
-    return _json_safe(record)
+    return stored_results.json_safe(record)
 
 
 def history_from_dict(record: dict[str, Any]) -> TrainingHistory:
@@ -95,7 +79,8 @@ def save_run(
     out = Path(out)
     prefix = out / f"{name}{CHECKPOINT_SUFFIX}" / "flow"
     checkpoints.save_flow(flow, prefix)
-    record = {**_json_safe(info), "history": history_to_dict(history), "checkpoint": prefix.relative_to(out).as_posix()}
+    checkpoint = prefix.relative_to(out).as_posix()
+    record = {**stored_results.json_safe(info), "history": history_to_dict(history), "checkpoint": checkpoint}
     path = out / f"{name}.json"
     path.write_text(json.dumps(record, separators=(",", ":")) + "\n")  # compact: snapshots hold many numbers
     return path

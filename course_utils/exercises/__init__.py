@@ -74,7 +74,9 @@ class Exercise:
 
     `compare(got, expected, case)` returns None when they agree, else a short reason. `hint` is the
     first hint level (a string; a sequence of levels is accepted too), `hints` the deeper levels.
-    `time_limit_s` overrides the module's `TIME_LIMIT_S` for one case of this exercise.
+    `time_limit_s` overrides the module's `TIME_LIMIT_S` for one case of this exercise. `expected_text` is for an
+    exercise whose comparison judges the answer on its own (a design met against a target, no result to match):
+    the check then never runs the reference, passes `expected=None` to `compare`, and shows this text as expected.
     """
 
     id: str
@@ -85,6 +87,7 @@ class Exercise:
     compare: Callable[[Any, Any, Case], str | None] | None = None
     hints: Sequence[str] = ()
     time_limit_s: float | None = None
+    expected_text: str | None = None
 
     @property
     def hint_levels(self) -> list[str]:
@@ -250,7 +253,8 @@ def _verdict(
     """Check one case; return [] if right, `_NOT_ATTEMPTED` for the stub, else the failure's lines (no hint)."""
     number, total = where
     label = _case_label(case, number, total)
-    expected = _reference(exercise, case, label)
+    expected = None if exercise.expected_text else _reference(exercise, case, label)
+    shown = exercise.expected_text or _messages.summarize(expected)
     limit_s = exercise.time_limit_s if exercise.time_limit_s is not None else TIME_LIMIT_S
     notice = (NOTICE_AFTER_S, f"Still checking {label} after {NOTICE_AFTER_S:g} s (limit {limit_s:g} s)...")
     outcome = _running.call(answer, _running.copy_arguments(case.kwargs), capture, limit_s, notice)
@@ -265,12 +269,12 @@ def _verdict(
     if outcome.error is not None:
         if _is_stub(outcome.error, answer, number):
             return _NOT_ATTEMPTED
-        return [*head, *_raised_lines(outcome.error, number), f"  expected: {_messages.summarize(expected)}"]
+        return [*head, *_raised_lines(outcome.error, number), f"  expected: {shown}"]
     reason = _compared(exercise, outcome.value, expected, case)
     if reason is None:
         return []
     got = _messages.summarize(outcome.value)
-    return [*head, f"  expected: {_messages.summarize(expected)}", f"  got:      {got}", f"  problem:  {reason}"]
+    return [*head, f"  expected: {shown}", f"  got:      {got}", f"  problem:  {reason}"]
 
 
 def check(exercise_id: str, answer: Callable[..., Any]) -> None:

@@ -113,6 +113,18 @@ def test_a_failing_reference_is_reported_as_the_courses_bug(monkeypatch):
         exercises.check(TEST_ID, lambda n: n)
 
 
+def test_an_exercise_judged_on_its_own_never_runs_the_reference_and_shows_what_it_expects(monkeypatch, capsys):
+    def at_least_ten(got, expected, case):
+        assert expected is None
+        return None if got >= 10 else f"{got} is below 10"
+
+    _register(monkeypatch, lambda n: 1 / 0, [Case(dict(n=3))], compare=at_least_ten, expected_text="a number >= 10")
+    exercises.check(TEST_ID, lambda n: 10 * n)
+    assert "Passed" in capsys.readouterr().out
+    message = _failure(TEST_ID, lambda n: n)
+    assert "expected: a number >= 10" in message and "problem:  3 is below 10" in message
+
+
 # ------------------------------------------------------------------ 2. never misfile
 
 

@@ -1,5 +1,8 @@
 """Stored benchmark results are found from the course's folder, from notebooks/ below it and in Colab's clone."""
 
+import json
+
+import numpy as np
 import pytest
 
 from course_utils import stored_results
@@ -40,3 +43,10 @@ def test_the_courses_own_results_are_found_from_anywhere(tmp_path, monkeypatch):
         stored_results.find("leaderboard.json", "leaderboard").parent
         == stored_results.roots()[0] / "benchmarks" / "results"
     )
+
+
+def test_json_safe_turns_arrays_numpy_scalars_and_non_finite_numbers_into_json():
+    value = {1: np.float32("nan"), "a": np.array([1.5, np.inf]), "b": (np.int64(2), -np.inf), "c": [True, "x"]}
+    safe = stored_results.json_safe(value)
+    assert safe == {"1": "nan", "a": [1.5, "inf"], "b": [2, "-inf"], "c": [True, "x"]}
+    assert json.loads(json.dumps(safe, allow_nan=False)) == safe
